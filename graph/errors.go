@@ -1,0 +1,87 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shop-subgraph/shop/internal/store"
+)
+
+// Error codes in extensions.code (SPEC §2).
+const (
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeInternal        = "INTERNAL_SERVER_ERROR"
+)
+
+// codedError is an error the client may read, with its extensions.code.
+type codedError struct {
+	code string
+	msg  string
+}
+
+func (e *codedError) Error() string { return e.msg }
+
+func badUserInput(format string, args ...any) error {
+	return &codedError{code: CodeBadUserInput, msg: fmt.Sprintf(format, args...)}
+}
+
+// presentError is the one error presenter: errors the client may read keep
+// their message and get their code; everything else is logged with its detail
+// and shown as "internal error".
+func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var (
+			coded  *codedError
+			gqlErr *gqlerror.Error
+		)
+		switch {
+		case errors.As(err, &coded):
+			return withCode(ctx, coded.msg, coded.code)
+		case errors.Is(err, store.ErrNotFound):
+			return withCode(ctx, "not found", CodeNotFound)
+		case errors.As(err, &gqlErr) && gqlErr.Err == nil:
+			// gqlgen's own errors (argument and variable coercion, validation)
+			// describe the client's request.
+			gqlErr = graphql.DefaultErrorPresenter(ctx, err)
+			if gqlErr.Extensions == nil {
+				gqlErr.Extensions = map[string]any{}
+			}
+			if _, ok := gqlErr.Extensions["code"]; !ok {
+				gqlErr.Extensions["code"] = CodeBadUserInput
+			}
+			return gqlErr
+		}
+		if errors.Is(err, context.Canceled) {
+			// The client went away; there is nobody to tell and nothing to fix.
+			logger.DebugContext(ctx, "request canceled", "err", err)
+		} else {
+			logger.ErrorContext(ctx, "resolver error", "err", err, "path", graphql.GetPath(ctx).String())
+		}
+		return withCode(ctx, "internal error", CodeInternal)
+	}
+}
+
+func withCode(ctx context.Context, msg, code string) *gqlerror.Error {
+	e := graphql.DefaultErrorPresenter(ctx, errors.New(msg))
+	e.Message = msg
+	e.Extensions = map[string]any{"code": code}
+	return e
+}
+
+// recoverPanic logs a resolver panic with its stack; the client sees
+// "internal error".
+func recoverPanic(logger *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		logger.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("panic in resolver")
+	}
+}

@@ -1,0 +1,561 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/metrics"
+	"github.com/shop-subgraph/shop/internal/store"
+)
+
+// testServer is the GraphQL handler over a fresh SQLite database loaded with
+// testdata/shops.jsonl: shops of profiles 2001 (USD, a featured list with
+// unavailable products), 2002 (JPY), 2003 (KWD), 2004 (DRAFT), 2005 (nothing
+// featured); profile 2099 has no shop.
+type testServer struct {
+	*httptest.Server
+	metrics *metrics.Metrics
+	store   *store.Store
+}
+
+func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	m := metrics.New()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "shop.db"), store.WithObserver(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := catalog.ImportFiles(ctx, st, []string{"testdata/shops.jsonl"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(graph.NewHandler(graph.Options{Store: st, Loaders: m, Operations: m}))
+	t.Cleanup(srv.Close)
+	return &testServer{Server: srv, metrics: m, store: st}
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+type response struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// post sends a GraphQL request and returns the response and how many SQL
+// statements it ran, read from shop_db_queries_total.
+func (s *testServer) post(t testing.TB, query string, vars map[string]any) (response, int) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	before := s.metrics.DBQueries()
+	res, err := http.Post(s.URL, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", res.StatusCode)
+	}
+	var r response
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	return r, int(s.metrics.DBQueries() - before)
+}
+
+// data posts a query that must succeed and decodes its data into out.
+func (s *testServer) data(t testing.TB, query string, vars map[string]any, out any) {
+	t.Helper()
+	r, _ := s.post(t, query, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantError posts a query that must fail with exactly one error of code.
+func (s *testServer) wantError(t testing.TB, query string, vars map[string]any, code string) gqlError {
+	t.Helper()
+	r, _ := s.post(t, query, vars)
+	if len(r.Errors) != 1 {
+		t.Fatalf("got errors %+v, want one %s", r.Errors, code)
+	}
+	if got := r.Errors[0].Extensions["code"]; got != code {
+		t.Fatalf("got code %v (%q), want %s", got, r.Errors[0].Message, code)
+	}
+	return r.Errors[0]
+}
+
+const profileShopQuery = `query($reps: [_Any!]!) {
+  _entities(representations: $reps) {
+    ... on Profile { id shop { name status featuredProducts { sku } } }
+  }
+}`
+
+func profileRep(id string) map[string]any { return map[string]any{"__typename": "Profile", "id": id} }
+
+func TestProfileShop(t *testing.T) {
+	s := newTestServer(t)
+	tests := []struct {
+		profile string
+		want    string
+	}{
+		{"2001", `{"id":"2001","shop":{"name":"Acme Outdoor","status":"ACTIVE","featuredProducts":[{"sku":"A1"},{"sku":"A2"},{"sku":"A5"}]}}`},
+		{"2002", `{"id":"2002","shop":{"name":"Tokyo Tea","status":"ACTIVE","featuredProducts":[{"sku":"J1"}]}}`},
+		{"2004", `{"id":"2004","shop":null}`}, // DRAFT
+		{"2005", `{"id":"2005","shop":{"name":"Plain Goods","status":"ACTIVE","featuredProducts":[]}}`},
+		{"2099", `{"id":"2099","shop":null}`}, // no shop
+	}
+	for _, tt := range tests {
+		t.Run(tt.profile, func(t *testing.T) {
+			r, _ := s.post(t, profileShopQuery, map[string]any{"reps": []any{profileRep(tt.profile)}})
+			if len(r.Errors) > 0 {
+				t.Fatalf("errors: %+v", r.Errors)
+			}
+			want := `{"_entities":[` + tt.want + `]}`
+			if got := string(r.Data); got != want {
+				t.Errorf("got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func TestTweetShop(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { id shop { name } } } }`
+	reps := []any{
+		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2002"}},
+		map[string]any{"__typename": "Tweet", "id": "t2", "author": map[string]any{"id": "2099"}},
+		map[string]any{"__typename": "Tweet", "id": "t3", "author": map[string]any{"id": "2004"}},
+	}
+	var got struct{ Entities []map[string]any }
+	s.data(t, strings.Replace(q, "_entities", "entities: _entities", 1), map[string]any{"reps": reps}, &got)
+	want := []map[string]any{
+		{"id": "t1", "shop": map[string]any{"name": "Tokyo Tea"}},
+		{"id": "t2", "shop": nil},
+		{"id": "t3", "shop": nil},
+	}
+	if diff := cmp.Diff(want, got.Entities); diff != "" {
+		t.Errorf("tweets (-want +got):\n%s", diff)
+	}
+}
+
+func TestFeaturedProductsFirst(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!, $first: Int) {
+	  _entities(representations: $reps) { ... on Profile { shop { featuredProducts(first: $first) { sku } } } }
+	}`
+	reps := []any{profileRep("2001")}
+	for first, want := range map[int]string{1: `[{"sku":"A1"}]`, 2: `[{"sku":"A1"},{"sku":"A2"}]`, 5: `[{"sku":"A1"},{"sku":"A2"},{"sku":"A5"}]`} {
+		var got struct {
+			Entities []struct {
+				Shop struct{ FeaturedProducts json.RawMessage }
+			} `json:"_entities"`
+		}
+		s.data(t, q, map[string]any{"reps": reps, "first": first}, &got)
+		if string(got.Entities[0].Shop.FeaturedProducts) != want {
+			t.Errorf("first %d: got %s, want %s", first, got.Entities[0].Shop.FeaturedProducts, want)
+		}
+	}
+	for _, first := range []int{0, -1, 6} {
+		e := s.wantError(t, q, map[string]any{"reps": reps, "first": first}, "BAD_USER_INPUT")
+		if want := []any{"_entities", 0.0, "shop", "featuredProducts"}; !cmp.Equal(e.Path, want) {
+			t.Errorf("first %d: error path %v, want %v", first, e.Path, want)
+		}
+	}
+}
+
+func TestMoney(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile {
+	  shop { featuredProducts(first: 1) { price { amount currencyCode } compareAtPrice { amount currencyCode } } } } } }`
+	tests := []struct{ profile, want string }{
+		{"2001", `{"price":{"amount":"199.00","currencyCode":"USD"},"compareAtPrice":{"amount":"249.00","currencyCode":"USD"}}`},
+		{"2002", `{"price":{"amount":"1500","currencyCode":"JPY"},"compareAtPrice":null}`},
+		{"2003", `{"price":{"amount":"1.250","currencyCode":"KWD"},"compareAtPrice":{"amount":"2.000","currencyCode":"KWD"}}`},
+	}
+	for _, tt := range tests {
+		var got struct {
+			Entities []struct {
+				Shop struct{ FeaturedProducts []json.RawMessage }
+			} `json:"_entities"`
+		}
+		s.data(t, q, map[string]any{"reps": []any{profileRep(tt.profile)}}, &got)
+		if g := string(got.Entities[0].Shop.FeaturedProducts[0]); g != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.profile, g, tt.want)
+		}
+	}
+}
+
+type page struct {
+	Edges    []struct{ Cursor string }
+	Nodes    []struct{ Sku string }
+	PageInfo struct {
+		HasNextPage, HasPreviousPage bool
+		StartCursor, EndCursor       *string
+	}
+	TotalCount int
+}
+
+func TestProductsPagination(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!, $first: Int, $after: String) { _entities(representations: $reps) { ... on Profile { shop {
+	  products(first: $first, after: $after) { edges { cursor } nodes { sku } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } } } } }`
+	reps := []any{profileRep("2001")}
+	var skus []string
+	var after any
+	for i := 0; ; i++ {
+		var got struct {
+			Entities []struct{ Shop struct{ Products page } } `json:"_entities"`
+		}
+		s.data(t, q, map[string]any{"reps": reps, "first": 3, "after": after}, &got)
+		p := got.Entities[0].Shop.Products
+		if p.TotalCount != 7 {
+			t.Errorf("page %d: totalCount %d, want 7", i, p.TotalCount)
+		}
+		if p.PageInfo.HasPreviousPage != (i > 0) {
+			t.Errorf("page %d: hasPreviousPage %v", i, p.PageInfo.HasPreviousPage)
+		}
+		for j, n := range p.Nodes {
+			skus = append(skus, n.Sku)
+			if p.Edges[j].Cursor == "" {
+				t.Errorf("page %d: empty cursor", i)
+			}
+		}
+		if len(p.Nodes) > 0 && *p.PageInfo.EndCursor != p.Edges[len(p.Edges)-1].Cursor {
+			t.Errorf("page %d: endCursor is not the last edge's cursor", i)
+		}
+		if !p.PageInfo.HasNextPage {
+			break
+		}
+		after = *p.PageInfo.EndCursor
+	}
+	if want := []string{"A1", "A2", "A3", "A4", "A5", "A6", "A7"}; !cmp.Equal(skus, want) {
+		t.Errorf("catalogue order %v, want %v", skus, want)
+	}
+
+	for _, tt := range []struct {
+		name  string
+		first any
+		after any
+	}{
+		{"first 0", 0, nil},
+		{"first 101", 101, nil},
+		{"garbage cursor", 3, "not-a-cursor"},
+		{"shop cursor for products", 3, "czox"}, // "s:1": a cursor of another list
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s.wantError(t, q, map[string]any{"reps": reps, "first": tt.first, "after": tt.after}, "BAD_USER_INPUT")
+		})
+	}
+}
+
+func TestQueryShops(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($first: Int, $after: String) { shops(first: $first, after: $after) {
+	  nodes { name } edges { cursor } pageInfo { hasNextPage endCursor } totalCount } }`
+	var got struct {
+		Shops struct {
+			Nodes    []struct{ Name string }
+			PageInfo struct {
+				HasNextPage bool
+				EndCursor   string
+			}
+			TotalCount int
+		}
+	}
+	s.data(t, q, map[string]any{"first": 2}, &got)
+	if got.Shops.TotalCount != 4 || !got.Shops.PageInfo.HasNextPage || len(got.Shops.Nodes) != 2 || got.Shops.Nodes[0].Name != "Acme Outdoor" {
+		t.Fatalf("first page: %+v", got.Shops)
+	}
+	var names []string
+	for _, n := range got.Shops.Nodes {
+		names = append(names, n.Name)
+	}
+	s.data(t, q, map[string]any{"first": 2, "after": got.Shops.PageInfo.EndCursor}, &got)
+	for _, n := range got.Shops.Nodes {
+		names = append(names, n.Name)
+	}
+	if want := []string{"Acme Outdoor", "Tokyo Tea", "Gulf Pearls", "Plain Goods"}; !cmp.Equal(names, want) || got.Shops.PageInfo.HasNextPage {
+		t.Errorf("active shops %v (hasNextPage %v), want %v and no next page", names, got.Shops.PageInfo.HasNextPage, want)
+	}
+	s.wantError(t, q, map[string]any{"first": 0}, "BAD_USER_INPUT")
+	s.wantError(t, q, map[string]any{"after": "bad"}, "BAD_USER_INPUT")
+}
+
+// shopAndProductIDs returns the ids of profile 2001's shop and its first product.
+func shopAndProductIDs(t *testing.T, s *testServer) (shopID, productID string) {
+	var got struct {
+		Entities []struct {
+			Shop struct {
+				ID       string
+				Products struct{ Nodes []struct{ ID string } }
+			}
+		} `json:"_entities"`
+	}
+	s.data(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { id products(first: 1) { nodes { id } } } } } }`,
+		map[string]any{"reps": []any{profileRep("2001")}}, &got)
+	return got.Entities[0].Shop.ID, got.Entities[0].Shop.Products.Nodes[0].ID
+}
+
+func TestEntitiesOrderAndUnknowns(t *testing.T) {
+	s := newTestServer(t)
+	shopID, productID := shopAndProductIDs(t, s)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) {
+	  __typename
+	  ... on Product { id sku productShop: shop { name } }
+	  ... on Shop { id name owner { id } }
+	  ... on Profile { id shop { name } }
+	  ... on Tweet { id shop { name } }
+	} }`
+	reps := []any{
+		map[string]any{"__typename": "Tweet", "id": "t9", "author": map[string]any{"id": "2003"}},
+		map[string]any{"__typename": "Product", "id": productID},
+		map[string]any{"__typename": "Shop", "id": "999999"},       // unknown: null, no error
+		map[string]any{"__typename": "Nope", "id": "1"},            // unknown type: error for this item
+		map[string]any{"__typename": "Product", "id": "not-an-id"}, // unknown: null, no error
+		map[string]any{"__typename": "Shop", "id": shopID},
+		profileRep("2099"),
+	}
+	r, _ := s.post(t, q, map[string]any{"reps": reps})
+	var got struct {
+		Entities []json.RawMessage `json:"_entities"`
+	}
+	if err := json.Unmarshal(r.Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"__typename":"Tweet","id":"t9","shop":{"name":"Gulf Pearls"}}`,
+		`{"__typename":"Product","id":"` + productID + `","sku":"A1","productShop":{"name":"Acme Outdoor"}}`,
+		`null`,
+		`null`,
+		`null`,
+		`{"__typename":"Shop","id":"` + shopID + `","name":"Acme Outdoor","owner":{"id":"2001"}}`,
+		`{"__typename":"Profile","id":"2099","shop":null}`,
+	}
+	var gotS []string
+	for _, e := range got.Entities {
+		gotS = append(gotS, string(e))
+	}
+	if diff := cmp.Diff(want, gotS); diff != "" {
+		t.Errorf("_entities (-want +got):\n%s", diff)
+	}
+	if len(r.Errors) != 1 {
+		t.Fatalf("errors %+v, want one for the unknown __typename", r.Errors)
+	}
+	e := r.Errors[0]
+	if !cmp.Equal(e.Path, []any{"_entities", 3.0}) || e.Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(e.Message, `"Nope"`) {
+		t.Errorf("error %+v, want BAD_USER_INPUT at [_entities 3] naming Nope", e)
+	}
+}
+
+func TestTweetWithoutAuthor(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { id shop { name } } } }`
+	reps := []any{
+		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
+		map[string]any{"__typename": "Tweet", "id": "t2"},
+	}
+	r, _ := s.post(t, q, map[string]any{"reps": reps})
+	if want := `{"_entities":[{"id":"t1","shop":{"name":"Acme Outdoor"}},null]}`; string(r.Data) != want {
+		t.Errorf("data %s, want %s", r.Data, want)
+	}
+	if len(r.Errors) != 1 || !cmp.Equal(r.Errors[0].Path, []any{"_entities", 1.0}) || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+		t.Errorf("errors %+v, want one BAD_USER_INPUT at [_entities 1]", r.Errors)
+	}
+}
+
+func TestQueryShopAndProduct(t *testing.T) {
+	s := newTestServer(t)
+	shopID, productID := shopAndProductIDs(t, s)
+	var got struct {
+		Shop    *struct{ Name string }
+		Product *struct {
+			Title string
+			Image struct {
+				URL           string
+				AltText       string
+				Width, Height int
+			}
+			Availability, Condition, Brand string
+		}
+		NoShop    *struct{ Name string }
+		NoProduct *struct{ Title string }
+	}
+	s.data(t, `query($s: ID!, $p: ID!) { shop(id: $s) { name } product(id: $p) { title image { url altText width height } availability condition brand }
+	  noShop: shop(id: "424242") { name } noProduct: product(id: "x") { title } }`, map[string]any{"s": shopID, "p": productID}, &got)
+	if got.Shop == nil || got.Shop.Name != "Acme Outdoor" || got.NoShop != nil || got.NoProduct != nil {
+		t.Fatalf("got %+v", got)
+	}
+	p := got.Product
+	if p.Title != "Two-person tent" || p.Image.URL != "https://img.acme.example/a1.jpg" || p.Image.AltText != "A green tent" ||
+		p.Image.Width != 800 || p.Availability != "IN_STOCK" || p.Condition != "NEW" || p.Brand != "Acme" {
+		t.Errorf("product %+v", p)
+	}
+}
+
+// TestStatementBudget checks SPEC §2's cost contract: an _entities call asking
+// shop { featuredProducts } runs at most 2 statements, whatever its size, and
+// one more per further list level.
+func TestStatementBudget(t *testing.T) {
+	s := newTestServer(t)
+	authors := []string{"2001", "2002", "2003", "2004", "2005", "2099"}
+	reps := func(n int, tweets bool) []any {
+		out := make([]any, n)
+		for i := range out {
+			a := authors[i%len(authors)]
+			if tweets {
+				out[i] = map[string]any{"__typename": "Tweet", "id": fmt.Sprint("t", i), "author": map[string]any{"id": a}}
+			} else {
+				out[i] = profileRep(fmt.Sprint(a, "-", i/len(authors))) // mostly unknown profiles
+				if i < len(authors) {
+					out[i] = profileRep(a)
+				}
+			}
+		}
+		return out
+	}
+	featured := `shop { id name storeUrl featuredProducts { id title url image { url } price { amount currencyCode } } }`
+	deep := `shop { name featuredProducts { sku } products(first: 2) { nodes { sku } totalCount } }`
+	for _, tt := range []struct {
+		name      string
+		selection string
+		max       int
+	}{
+		{"featured", featured, 2},
+		{"featured and products page and count", deep, 4},
+		{"shop only", `shop { name }`, 1},
+	} {
+		for _, n := range []int{1, 50, 500} {
+			for _, tweets := range []bool{true, false} {
+				typ := "Profile"
+				if tweets {
+					typ = "Tweet"
+				}
+				t.Run(fmt.Sprintf("%s/%d %s", tt.name, n, typ), func(t *testing.T) {
+					q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on ` + typ + ` { ` + tt.selection + ` } } }`
+					r, stmts := s.post(t, q, map[string]any{"reps": reps(n, tweets)})
+					if len(r.Errors) > 0 {
+						t.Fatalf("errors: %+v", r.Errors)
+					}
+					if stmts > tt.max {
+						t.Errorf("%d statements, want at most %d", stmts, tt.max)
+					}
+				})
+			}
+		}
+	}
+	t.Run("shops list with carousels", func(t *testing.T) {
+		_, stmts := s.post(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil)
+		if stmts > 3 {
+			t.Errorf("%d statements, want at most 3 (shops, featured, products page)", stmts)
+		}
+	})
+}
+
+func TestGETAndService(t *testing.T) {
+	s := newTestServer(t)
+	res, err := http.Get(s.URL + "?query=" + url.QueryEscape(`{ _service { sdl } }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r struct {
+		Data struct {
+			Service struct{ SDL string } `json:"_service"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		t.Fatal(err)
+	}
+	sdl := r.Data.Service.SDL
+	for _, want := range []string{`@link(url: "https://specs.apollo.dev/federation/v2.7"`, `type Tweet @key(fields: "id")`, `@requires(fields: "author { id }")`, `type PageInfo @shareable`} {
+		if !strings.Contains(sdl, want) {
+			t.Errorf("_service.sdl lacks %s", want)
+		}
+	}
+	if strings.Contains(sdl, "entityResolver") || strings.Contains(sdl, "goField") {
+		t.Errorf("_service.sdl leaks gqlgen directives")
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	s := newTestServer(t)
+	for _, tt := range []struct{ name, query string }{
+		{"syntax", `{ shops(`},
+		{"unknown field", `{ shopz { nodes { id } } }`},
+		{"wrong argument type", `{ shops(first: "x") { totalCount } }`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]any{"query": tt.query})
+			res, err := http.Post(s.URL, "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var r response
+			if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode >= 500 || len(r.Errors) == 0 || r.Errors[0].Extensions["code"] == nil {
+				t.Errorf("status %d, errors %+v: want a 4xx or 200 with a coded error", res.StatusCode, r.Errors)
+			}
+		})
+	}
+}
+
+// BenchmarkTimeline100 is the hot path: one _entities request with 100 Tweet
+// representations (about 20% by merchants) asking for their authors' carousels.
+func BenchmarkTimeline100(b *testing.B) {
+	s := newTestServer(b)
+	reps := make([]any, 100)
+	authors := []string{"2001", "2002", "2003", "2005"}
+	for i := range reps {
+		a := fmt.Sprint(3000 + i)
+		if i%5 == 0 {
+			a = authors[i/5%len(authors)]
+		}
+		reps[i] = map[string]any{"__typename": "Tweet", "id": fmt.Sprint(i), "author": map[string]any{"id": a}}
+	}
+	body, _ := json.Marshal(map[string]any{
+		"query":     `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { id name storeUrl featuredProducts { id title url image { url } price { amount currencyCode } } } } } }`,
+		"variables": map[string]any{"reps": reps},
+	})
+	before := s.metrics.DBQueries()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := http.Post(s.URL, "application/json", bytes.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r response
+		if err := json.NewDecoder(res.Body).Decode(&r); err != nil || len(r.Errors) > 0 {
+			b.Fatalf("%v %+v", err, r.Errors)
+		}
+		res.Body.Close()
+	}
+	b.ReportMetric((s.metrics.DBQueries()-before)/float64(b.N), "statements/op")
+}

@@ -1,0 +1,139 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/apollofederatedtracingv1"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shop-subgraph/shop/internal/loaders"
+	"github.com/shop-subgraph/shop/internal/store"
+)
+
+// OperationObserver is told about every GraphQL operation: its name, how long
+// it took and the extensions.code of each error it returned.
+type OperationObserver interface {
+	ObserveOperation(name string, d time.Duration, errorCodes []string)
+}
+
+// Options configures the GraphQL handler.
+type Options struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	// Loaders and Operations receive metrics; either may be nil.
+	Loaders    loaders.Observer
+	Operations OperationObserver
+	// QueryCacheSize is how many parsed and validated query documents are
+	// kept; 0 means 1,000.
+	QueryCacheSize int
+}
+
+// NewHandler returns the GraphQL-over-HTTP handler: POST and GET, a parsed
+// query cache, federated tracing (ftv1) when the gateway asks for it, one
+// error presenter, panic recovery, and per-request loaders.
+func NewHandler(o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.QueryCacheSize == 0 {
+		o.QueryCacheSize = 1000
+	}
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: o.Store}})
+	srv := handler.New(es)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	srv.Use(extension.Introspection{})
+	srv.Use(&apollofederatedtracingv1.Tracer{})
+	srv.SetErrorPresenter(presentError(o.Logger))
+	srv.SetRecoverFunc(recoverPanic(o.Logger))
+	srv.AroundFields(checkRepresentations(entityTypes(es.Schema())))
+	if o.Operations != nil {
+		srv.AroundResponses(observeOperations(o.Operations))
+	}
+	return loaders.Middleware(o.Store, o.Loaders, srv)
+}
+
+func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		start := time.Now()
+		resp := next(ctx)
+		var name string
+		if graphql.HasOperationContext(ctx) {
+			name = graphql.GetOperationContext(ctx).OperationName
+		}
+		var codes []string
+		if resp != nil {
+			for _, e := range resp.Errors {
+				code, _ := e.Extensions["code"].(string)
+				if code == "" {
+					code = "UNKNOWN"
+				}
+				codes = append(codes, code)
+			}
+		}
+		obs.ObserveOperation(name, time.Since(start), codes)
+		return resp
+	}
+}
+
+// entityTypes returns the names of the schema's entities (types with @key).
+func entityTypes(s *ast.Schema) map[string]bool {
+	names := map[string]bool{}
+	for name, def := range s.Types {
+		if def.Kind == ast.Object && def.Directives.ForName("key") != nil {
+			names[name] = true
+		}
+	}
+	return names
+}
+
+// checkRepresentations gives a representation with a missing or unknown
+// __typename its own BAD_USER_INPUT error at _entities.<index>, and a null
+// entry, while the rest of the batch resolves. (gqlgen's runtime would report
+// it without the index, as an error of the whole field.)
+func checkRepresentations(known map[string]bool) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		fc := graphql.GetFieldContext(ctx)
+		if fc.Object != "Query" || fc.Field.Name != "_entities" {
+			return next(ctx)
+		}
+		reps, _ := fc.Args["representations"].([]map[string]any)
+		for i, rep := range reps {
+			name, _ := rep["__typename"].(string)
+			if known[name] {
+				continue
+			}
+			itemCtx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+			if name == "" {
+				graphql.AddError(itemCtx, badUserInput("representation %d has no __typename", i))
+			} else {
+				graphql.AddError(itemCtx, badUserInput("unknown __typename %q: this subgraph resolves %s", name, typeList(known)))
+			}
+			// A Shop with an id this subgraph never issues resolves to null
+			// without an error, keeping the result's order and length.
+			reps[i] = map[string]any{"__typename": "Shop", "id": "-"}
+		}
+		return next(ctx)
+	}
+}
+
+func typeList(names map[string]bool) string {
+	list := make([]string, 0, len(names))
+	for n := range names {
+		list = append(list, n)
+	}
+	sort.Strings(list)
+	return strings.Join(list, ", ")
+}

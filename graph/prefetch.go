@@ -1,0 +1,116 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shop-subgraph/shop/internal/loaders"
+)
+
+// A list of shops (an _entities batch, a page of shops) knows every shop its
+// elements will ask about. Before returning it, the resolver loads what the
+// query selects under those shops (carousels, catalogue pages, counts) in one
+// batch each and leaves the results in the request's loaders. The field
+// resolvers that follow then find them cached: the number of statements is
+// set by the query's shape, never by the number of shops, and nobody waits for
+// a batch window.
+
+// selected returns the fields reached from the current field's selection
+// through path, a list of "Type.field" steps, across aliases and fragments;
+// with no path, the current field itself.
+func selected(ctx context.Context, path ...string) []graphql.CollectedField {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return nil
+	}
+	if len(path) == 0 {
+		return []graphql.CollectedField{fc.Field}
+	}
+	return collect(graphql.GetOperationContext(ctx), fc.Field.Selections, path)
+}
+
+func collect(opCtx *graphql.OperationContext, sels ast.SelectionSet, path []string) []graphql.CollectedField {
+	typ, field, _ := strings.Cut(path[0], ".")
+	var out []graphql.CollectedField
+	for _, f := range graphql.CollectFields(opCtx, sels, []string{typ}) {
+		if f.Name != field {
+			continue
+		}
+		if len(path) == 1 {
+			out = append(out, f)
+		} else {
+			out = append(out, collect(opCtx, f.Selections, path[1:])...)
+		}
+	}
+	return out
+}
+
+// prefetchShopFields loads, for the shops with the given keys, what the
+// selections of shop fields ask: featuredProducts, and products pages with
+// their totalCount. Errors are left in the loaders' cache, so each shop's
+// field resolver reports its own at its own path.
+func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []graphql.CollectedField) {
+	if len(shopKeys) == 0 || len(shopFields) == 0 {
+		return
+	}
+	opCtx := graphql.GetOperationContext(ctx)
+	l := loaders.For(ctx)
+	var featured, counted bool
+	pages := map[loaders.PageKey]bool{}
+	for _, sf := range shopFields {
+		for _, f := range graphql.CollectFields(opCtx, sf.Selections, []string{"Shop"}) {
+			switch f.Name {
+			case "featuredProducts":
+				if !featured {
+					featured = true
+					l.FeaturedProducts.LoadNow(ctx, shopKeys)
+				}
+			case "products":
+				args := f.ArgumentMap(opCtx.Variables)
+				var first *int
+				if n, ok := toInt(args["first"]); ok {
+					first = &n
+				}
+				var after *string
+				if a, ok := args["after"].(string); ok {
+					after = &a
+				}
+				key, err := pageKey(0, first, after)
+				if err != nil || pages[key] {
+					continue // the field resolver reports the bad argument
+				}
+				pages[key] = true
+				keys := make([]loaders.PageKey, len(shopKeys))
+				for i, s := range shopKeys {
+					keys[i] = key
+					keys[i].Shop = s
+				}
+				l.ProductPage.LoadNow(ctx, keys)
+				if !counted && len(collect(opCtx, f.Selections, []string{"ProductConnection.totalCount"})) > 0 {
+					counted = true
+					l.ProductCount.LoadNow(ctx, shopKeys)
+				}
+			}
+		}
+	}
+}
+
+// toInt reads an Int argument as gqlparser or the variables JSON hold it.
+func toInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int:
+		return n, true
+	case int64:
+		return int(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case float64:
+		return int(n), n == float64(int(n))
+	}
+	return 0, false
+}

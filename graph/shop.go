@@ -1,0 +1,110 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/shop-subgraph/shop/internal/loaders"
+	"github.com/shop-subgraph/shop/internal/store"
+)
+
+// Argument bounds (SPEC §2).
+const (
+	maxFeatured     = 5
+	maxPageSize     = 100
+	defaultPageSize = 20
+)
+
+// visibleShop reports whether a shop may be shown: only active shops are.
+func visibleShop(s *store.Shop) bool {
+	return s != nil && s.Status == store.StatusActive
+}
+
+// profileShop is Profile.shop and Tweet.shop: the owner's shop when it may be
+// shown, else null, never an error for "no shop".
+func profileShop(ctx context.Context, ownerID string) (*model.Shop, error) {
+	s, err := loaders.For(ctx).ShopByOwner.Load(ctx, ownerID)()
+	if err != nil || !visibleShop(s) {
+		return nil, err
+	}
+	return shopModel(s), nil
+}
+
+// prefetchProfileShops loads the shops of the given owners in one batch and,
+// when the query selects anything under shopPath, what it selects for all
+// visible ones at once.
+func prefetchProfileShops(ctx context.Context, ownerIDs []string, shopPath string) {
+	if len(ownerIDs) == 0 {
+		return
+	}
+	l := loaders.For(ctx)
+	shops, _ := l.ShopByOwner.LoadNow(ctx, ownerIDs)
+	fields := selected(ctx, shopPath)
+	if len(fields) == 0 {
+		return
+	}
+	seen := map[int64]bool{}
+	var keys []int64
+	for _, s := range shops {
+		if visibleShop(s) && !seen[s.ID] {
+			seen[s.ID] = true
+			keys = append(keys, s.ID)
+		}
+	}
+	prefetchShopFields(ctx, keys, fields)
+}
+
+// pageArgs validates a page's first and after arguments: first in
+// 1..maxPageSize (default defaultPageSize), after a cursor of kind.
+func pageArgs(kind string, first *int, after *string) (n int, afterID int64, err error) {
+	n = defaultPageSize
+	if first != nil {
+		n = *first
+	}
+	if n < 1 || n > maxPageSize {
+		return 0, 0, badUserInput("first must be between 1 and %d, got %d", maxPageSize, n)
+	}
+	if after != nil {
+		id, ok := decodeCursor(kind, *after)
+		if !ok {
+			return 0, 0, badUserInput("after is not a cursor of this list: %q", *after)
+		}
+		afterID = id
+	}
+	return n, afterID, nil
+}
+
+// pageKey turns a products page's arguments into a loader key for shop. It
+// asks for one product more than first, to learn whether a next page exists.
+func pageKey(shop int64, first *int, after *string) (loaders.PageKey, error) {
+	n, afterID, err := pageArgs(productCursor, first, after)
+	if err != nil {
+		return loaders.PageKey{}, err
+	}
+	return loaders.PageKey{Shop: shop, AfterID: afterID, Limit: n + 1}, nil
+}
+
+// productConnection builds a page from up to key.Limit rows.
+func productConnection(key loaders.PageKey, rows []store.Product) *model.ProductConnection {
+	first := key.Limit - 1
+	hasNext := len(rows) > first
+	if hasNext {
+		rows = rows[:first]
+	}
+	c := &model.ProductConnection{
+		Edges:    make([]*model.ProductEdge, len(rows)),
+		Nodes:    make([]*model.Product, len(rows)),
+		PageInfo: &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: key.AfterID > 0},
+		ShopKey:  key.Shop,
+	}
+	for i := range rows {
+		p := productModel(&rows[i])
+		c.Nodes[i] = p
+		c.Edges[i] = &model.ProductEdge{Cursor: encodeCursor(productCursor, p.Key), Node: p}
+	}
+	if len(rows) > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[len(rows)-1].Cursor
+	}
+	return c
+}

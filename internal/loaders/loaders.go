@@ -1,0 +1,153 @@
+// Package loaders holds the per-request dataloaders that batch the Shop
+// subgraph's lookups, the HTTP middleware that gives every request its own set,
+// and For(ctx) to reach them from resolvers.
+package loaders
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/shop-subgraph/shop/internal/store"
+)
+
+// Wait is how long a loader collects keys before it runs its batch. Batch
+// entity resolvers and list resolvers load their whole key set with LoadNow
+// and do not wait at all; the window only gathers keys from field resolvers
+// that run in parallel goroutines, which arrive within microseconds.
+const Wait = 200 * time.Microsecond
+
+// Observer is told the size of every batch a loader runs.
+type Observer interface {
+	ObserveBatch(loader string, size int)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) ObserveBatch(string, int) {}
+
+// PageKey asks for up to Limit products of Shop after the product AfterID.
+type PageKey struct {
+	Shop    int64
+	AfterID int64
+	Limit   int
+}
+
+// Loader is a dataloader that can also load a whole known set of keys at once.
+type Loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	batch dataloader.BatchFunc[K, V]
+	cache *dataloader.InMemoryCache[K, V]
+}
+
+// LoadNow loads every key not loaded yet in one batch, at once, and caches
+// the results for the field resolvers that follow. Batch entity resolvers and
+// list resolvers know their whole key set, so they neither wait for the batch
+// window nor risk it closing while hundreds of keys are still being added.
+// The results are in the order of keys.
+func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) ([]V, []error) {
+	fresh := make(map[K]*dataloader.Result[V])
+	var missing []K
+	for _, k := range keys {
+		if _, seen := fresh[k]; seen {
+			continue
+		}
+		if _, cached := l.cache.Get(ctx, k); !cached {
+			fresh[k] = nil
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		for i, r := range l.batch(ctx, missing) {
+			fresh[missing[i]] = r
+			if r.Error == nil {
+				l.Prime(ctx, missing[i], r.Data)
+			}
+		}
+	}
+	vals := make([]V, len(keys))
+	var errs []error
+	for i, k := range keys {
+		var err error
+		if r := fresh[k]; r != nil {
+			vals[i], err = r.Data, r.Error
+		} else {
+			vals[i], err = l.Load(ctx, k)()
+		}
+		if err != nil {
+			if errs == nil {
+				errs = make([]error, len(keys))
+			}
+			errs[i] = err
+		}
+	}
+	return vals, errs
+}
+
+// Loaders are one request's dataloaders. Each caches what it loaded for the
+// rest of the request.
+type Loaders struct {
+	// ShopByOwner loads a profile's shop in any status, nil when it has none.
+	ShopByOwner *Loader[string, *store.Shop]
+	// ShopByID loads a shop in any status, nil when unknown.
+	ShopByID *Loader[int64, *store.Shop]
+	// FeaturedProducts loads a shop's carousel: purchasable featured
+	// products in position order.
+	FeaturedProducts *Loader[int64, []store.FeaturedProduct]
+	// ProductByID loads a product with its shop's status and owner, nil when unknown.
+	ProductByID *Loader[int64, *store.ProductWithShop]
+	// ProductPage loads a page of a shop's catalogue.
+	ProductPage *Loader[PageKey, []store.Product]
+	// ProductCount loads the number of products of a shop.
+	ProductCount *Loader[int64, int]
+}
+
+// New returns a fresh set of loaders over st.
+func New(st *store.Store, obs Observer) *Loaders {
+	if obs == nil {
+		obs = nopObserver{}
+	}
+	return &Loaders{
+		ShopByOwner:      newLoader(obs, "shop_by_owner", shopsByOwner(st)),
+		ShopByID:         newLoader(obs, "shop_by_id", shopsByID(st)),
+		FeaturedProducts: newLoader(obs, "featured_products", featuredProducts(st)),
+		ProductByID:      newLoader(obs, "product_by_id", productsByID(st)),
+		ProductPage:      newLoader(obs, "product_page", productPages(st)),
+		ProductCount:     newLoader(obs, "product_count", productCounts(st)),
+	}
+}
+
+func newLoader[K comparable, V any](obs Observer, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		obs.ObserveBatch(name, len(keys))
+		return fn(ctx, keys)
+	}
+	cache := dataloader.NewCache[K, V]()
+	return &Loader[K, V]{
+		Loader: dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](Wait), dataloader.WithCache[K, V](cache)),
+		batch:  observed,
+		cache:  cache,
+	}
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying l.
+func NewContext(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
+// For returns the loaders of the request ctx belongs to.
+func For(ctx context.Context) *Loaders {
+	return ctx.Value(ctxKey{}).(*Loaders)
+}
+
+// Middleware gives every request its own loaders, so nothing cached outlives
+// the request or leaks between viewers.
+func Middleware(st *store.Store, obs Observer, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(st, obs))))
+	})
+}

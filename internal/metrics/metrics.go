@@ -1,0 +1,165 @@
+// Package metrics holds the Shop subgraph's Prometheus metrics: SQL statements
+// by name, loader batch sizes, GraphQL operations and errors, and HTTP
+// requests. Each server (and each test) has its own registry.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics is a registry with the subgraph's collectors.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	dbQueries    *prometheus.CounterVec
+	dbDuration   *prometheus.HistogramVec
+	dbErrors     *prometheus.CounterVec
+	loaderBatch  *prometheus.HistogramVec
+	operations   *prometheus.CounterVec
+	opDuration   *prometheus.HistogramVec
+	gqlErrors    *prometheus.CounterVec
+	httpRequests *prometheus.HistogramVec
+}
+
+// New returns metrics registered in a fresh registry, with the Go runtime and
+// process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		dbQueries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shop_db_queries_total",
+			Help: "SQL statements run, by statement name.",
+		}, []string{"query"}),
+		dbDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "shop_db_query_duration_seconds",
+			Help:    "SQL statement latency, by statement name.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"query"}),
+		dbErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shop_db_query_errors_total",
+			Help: "SQL statements that failed, by statement name.",
+		}, []string{"query"}),
+		loaderBatch: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "shop_loader_batch_size",
+			Help:    "Keys per dataloader batch, by loader.",
+			Buckets: []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000},
+		}, []string{"loader"}),
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shop_graphql_operations_total",
+			Help: "GraphQL operations, by operation name and outcome (success or error).",
+		}, []string{"operation", "outcome"}),
+		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "shop_graphql_operation_duration_seconds",
+			Help:    "GraphQL operation latency, by operation name.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"operation"}),
+		gqlErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shop_graphql_errors_total",
+			Help: "GraphQL errors returned, by extensions.code.",
+		}, []string{"code"}),
+		httpRequests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "shop_http_request_duration_seconds",
+			Help:    "HTTP request latency, by route and status code.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "status"}),
+	}
+	m.Registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.dbQueries, m.dbDuration, m.dbErrors, m.loaderBatch,
+		m.operations, m.opDuration, m.gqlErrors, m.httpRequests,
+	)
+	return m
+}
+
+// ObserveQuery counts one SQL statement (store.Observer).
+func (m *Metrics) ObserveQuery(_ context.Context, name string, d time.Duration, err error) {
+	m.dbQueries.WithLabelValues(name).Inc()
+	m.dbDuration.WithLabelValues(name).Observe(d.Seconds())
+	if err != nil {
+		m.dbErrors.WithLabelValues(name).Inc()
+	}
+}
+
+// ObserveBatch records a loader batch's size (loaders.Observer).
+func (m *Metrics) ObserveBatch(loader string, size int) {
+	m.loaderBatch.WithLabelValues(loader).Observe(float64(size))
+}
+
+// ObserveOperation records a GraphQL operation and the codes of its errors.
+func (m *Metrics) ObserveOperation(name string, d time.Duration, errorCodes []string) {
+	if name == "" {
+		name = "anonymous"
+	}
+	outcome := "success"
+	if len(errorCodes) > 0 {
+		outcome = "error"
+	}
+	m.operations.WithLabelValues(name, outcome).Inc()
+	m.opDuration.WithLabelValues(name).Observe(d.Seconds())
+	for _, c := range errorCodes {
+		m.gqlErrors.WithLabelValues(c).Inc()
+	}
+}
+
+// DBQueries returns the number of SQL statements run so far, all names
+// together: tests and the load tool read statement counts from it.
+func (m *Metrics) DBQueries() float64 {
+	families, err := m.Registry.Gather()
+	if err != nil {
+		return 0
+	}
+	var n float64
+	for _, f := range families {
+		if f.GetName() != "shop_db_queries_total" {
+			continue
+		}
+		for _, c := range f.GetMetric() {
+			n += c.GetCounter().GetValue()
+		}
+	}
+	return n
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// Instrument records the latency and status of requests to route.
+func (m *Metrics) Instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,202 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+const shopColumns = `id, owner_id, name, description, store_url, status, created_at, updated_at`
+
+const productColumns = `id, shop_id, sku, title, description, url, image_url, image_alt_text,
+	image_width, image_height, currency, price_minor, compare_at_minor, availability,
+	condition, brand, created_at, updated_at`
+
+// productColumnsP is productColumns qualified by the alias p, for joins.
+const productColumnsP = `p.id, p.shop_id, p.sku, p.title, p.description, p.url,
+	p.image_url, p.image_alt_text, p.image_width, p.image_height, p.currency,
+	p.price_minor, p.compare_at_minor, p.availability, p.condition, p.brand,
+	p.created_at, p.updated_at`
+
+// ShopsByOwnerIDs returns the shops, in any status, owned by the given profiles,
+// in no particular order; profiles without a shop are simply absent.
+func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop, error) {
+	if len(ownerIDs) == 0 {
+		return nil, nil
+	}
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id IN (?)`
+	query, args, err := in(q, ownerIDs)
+	if err != nil {
+		return nil, fmt.Errorf("shops by owner ids: %w", err)
+	}
+	var shops []Shop
+	if err := s.selectRead(ctx, "shops_by_owner_ids", &shops, query, args...); err != nil {
+		return nil, fmt.Errorf("shops by owner ids: %w", err)
+	}
+	return shops, nil
+}
+
+// ShopsByIDs returns the shops with the given ids, in no particular order;
+// unknown ids are absent.
+func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE id IN (?)`
+	query, args, err := in(q, ids)
+	if err != nil {
+		return nil, fmt.Errorf("shops by ids: %w", err)
+	}
+	var shops []Shop
+	if err := s.selectRead(ctx, "shops_by_ids", &shops, query, args...); err != nil {
+		return nil, fmt.Errorf("shops by ids: %w", err)
+	}
+	return shops, nil
+}
+
+// ShopByOwnerID returns the shop owned by the profile, or ErrNotFound.
+func (s *Store) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
+	var shop Shop
+	err := s.getRead(ctx, "shop_by_owner_id", &shop, q, ownerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Shop{}, ErrNotFound
+	}
+	if err != nil {
+		return Shop{}, fmt.Errorf("shop by owner id: %w", err)
+	}
+	return shop, nil
+}
+
+// FeaturedProductsByShopIDs returns the carousels of the given shops: their
+// featured products that can be bought, ordered by shop and position.
+func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64) ([]FeaturedProduct, error) {
+	if len(shopIDs) == 0 {
+		return nil, nil
+	}
+	const q = `SELECT f.position, ` + productColumnsP + `
+		FROM featured_products f JOIN products p ON p.id = f.product_id
+		WHERE f.shop_id IN (?) AND p.availability NOT IN (?, ?)
+		ORDER BY f.shop_id, f.position`
+	query, args, err := in(q, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued)
+	if err != nil {
+		return nil, fmt.Errorf("featured products by shop ids: %w", err)
+	}
+	var rows []FeaturedProduct
+	if err := s.selectRead(ctx, "featured_products_by_shop_ids", &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("featured products by shop ids: %w", err)
+	}
+	return rows, nil
+}
+
+// ProductsByIDs returns the products with the given ids with their shop's
+// status and owner, in no particular order; unknown ids are absent.
+func (s *Store) ProductsByIDs(ctx context.Context, ids []int64) ([]ProductWithShop, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	const q = `SELECT ` + productColumnsP + `, s.status AS shop_status, s.owner_id AS shop_owner_id
+		FROM products p JOIN shops s ON s.id = p.shop_id WHERE p.id IN (?)`
+	query, args, err := in(q, ids)
+	if err != nil {
+		return nil, fmt.Errorf("products by ids: %w", err)
+	}
+	var rows []ProductWithShop
+	if err := s.selectRead(ctx, "products_by_ids", &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("products by ids: %w", err)
+	}
+	return rows, nil
+}
+
+// ProductPagesByShopIDs returns, for each given shop, up to limit products
+// with an id greater than afterID, in catalogue order (the order added),
+// ordered by shop then id. One statement serves any number of shops.
+func (s *Store) ProductPagesByShopIDs(ctx context.Context, shopIDs []int64, afterID int64, limit int) ([]Product, error) {
+	if len(shopIDs) == 0 {
+		return nil, nil
+	}
+	var (
+		query string
+		args  []any
+		err   error
+	)
+	if len(shopIDs) == 1 {
+		// One shop (the common case of paging a catalogue) is a plain range
+		// scan of the (shop_id, id) index.
+		const q = `SELECT ` + productColumns + ` FROM products
+			WHERE shop_id = ? AND id > ? ORDER BY id LIMIT ?`
+		query, args = q, []any{shopIDs[0], afterID, limit}
+	} else {
+		const q = `SELECT ` + productColumns + ` FROM (
+			SELECT ` + productColumns + `,
+				ROW_NUMBER() OVER (PARTITION BY shop_id ORDER BY id) AS rn
+			FROM products WHERE shop_id IN (?) AND id > ?) AS paged
+			WHERE rn <= ? ORDER BY shop_id, id`
+		query, args, err = in(q, shopIDs, afterID, limit)
+		if err != nil {
+			return nil, fmt.Errorf("product pages by shop ids: %w", err)
+		}
+	}
+	var rows []Product
+	if err := s.selectRead(ctx, "product_pages_by_shop_ids", &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("product pages by shop ids: %w", err)
+	}
+	return rows, nil
+}
+
+// ProductCountsByShopIDs returns the number of products of each given shop;
+// shops without products are absent.
+func (s *Store) ProductCountsByShopIDs(ctx context.Context, shopIDs []int64) (map[int64]int, error) {
+	if len(shopIDs) == 0 {
+		return nil, nil
+	}
+	const q = `SELECT shop_id, COUNT(*) AS n FROM products WHERE shop_id IN (?) GROUP BY shop_id`
+	query, args, err := in(q, shopIDs)
+	if err != nil {
+		return nil, fmt.Errorf("product counts by shop ids: %w", err)
+	}
+	var rows []struct {
+		ShopID int64 `db:"shop_id"`
+		N      int   `db:"n"`
+	}
+	if err := s.selectRead(ctx, "product_counts_by_shop_ids", &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("product counts by shop ids: %w", err)
+	}
+	counts := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		counts[r.ShopID] = r.N
+	}
+	return counts, nil
+}
+
+// ActiveShops returns up to limit active shops with an id greater than
+// afterID, oldest first.
+func (s *Store) ActiveShops(ctx context.Context, afterID int64, limit int) ([]Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`
+	var shops []Shop
+	if err := s.selectRead(ctx, "active_shops", &shops, q, StatusActive, afterID, limit); err != nil {
+		return nil, fmt.Errorf("active shops: %w", err)
+	}
+	return shops, nil
+}
+
+// CountActiveShops returns the number of active shops.
+func (s *Store) CountActiveShops(ctx context.Context) (int, error) {
+	const q = `SELECT COUNT(*) FROM shops WHERE status = ?`
+	var n int
+	if err := s.getRead(ctx, "count_active_shops", &n, q, StatusActive); err != nil {
+		return 0, fmt.Errorf("count active shops: %w", err)
+	}
+	return n, nil
+}
+
+// Empty reports whether the database holds no shop yet.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	const q = `SELECT EXISTS (SELECT 1 FROM shops)`
+	var exists bool
+	if err := s.getRead(ctx, "any_shop", &exists, q); err != nil {
+		return false, fmt.Errorf("any shop: %w", err)
+	}
+	return !exists, nil
+}

@@ -1,0 +1,189 @@
+// Package store holds all of the Shop subgraph's SQL: the entity rows, the
+// sentinel errors callers translate, and the embedded migrations. It imports no
+// other package of the project.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrInvalidCursor is returned when a pagination cursor cannot be decoded.
+var ErrInvalidCursor = errors.New("invalid cursor")
+
+//go:embed migrations
+var migrations embed.FS
+
+// Observer is told about every statement the store runs, under a stable name,
+// so metrics can count statements per request and their latency.
+type Observer interface {
+	ObserveQuery(ctx context.Context, name string, d time.Duration, err error)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) ObserveQuery(context.Context, string, time.Duration, error) {}
+
+// Store is the database. Reads go through a pool; writes go through a single
+// connection on SQLite so writers queue in Go instead of failing with
+// "database is locked".
+type Store struct {
+	read    *sqlx.DB
+	write   *sqlx.DB
+	dialect string
+	obs     Observer
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithObserver reports every statement to o.
+func WithObserver(o Observer) Option {
+	return func(s *Store) { s.obs = o }
+}
+
+// Open opens the database at dsn: a postgres:// URL, or else a SQLite file name
+// or file: URI. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	s := &Store{obs: nopObserver{}}
+	for _, o := range opts {
+		o(s)
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, fmt.Errorf("open %s: PostgreSQL is not supported yet", redact(dsn))
+	}
+	s.dialect = "sqlite"
+	rdsn, wdsn := sqliteDSNs(dsn)
+	var err error
+	if s.write, err = sqlx.Open("sqlite3", wdsn); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	// One writer: SQLite serialises writes anyway, and a single connection
+	// makes writers wait their turn in database/sql rather than in SQLite's
+	// busy handler.
+	s.write.SetMaxOpenConns(1)
+	if s.read, err = sqlx.Open("sqlite3", rdsn); err != nil {
+		s.write.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	s.read.SetMaxOpenConns(8)
+	s.read.SetMaxIdleConns(8)
+	s.read.SetConnMaxIdleTime(5 * time.Minute)
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSNs returns the read and write DSNs for a SQLite file. The pragmas are
+// in the DSN so that every pooled connection gets them, not just the first.
+func sqliteDSNs(dsn string) (read, write string) {
+	path, query, _ := strings.Cut(dsn, "?")
+	if !strings.HasPrefix(path, "file:") {
+		path = "file:" + path
+	}
+	q, _ := url.ParseQuery(query)
+	set := func(k, v string) {
+		if q.Get(k) == "" {
+			q.Set(k, v)
+		}
+	}
+	set("_journal_mode", "WAL")
+	set("_busy_timeout", "10000")
+	set("_foreign_keys", "on")
+	set("_synchronous", "NORMAL")
+	// Writers take the write lock when they begin, so two transactions never
+	// both read and then fail to upgrade (SQLITE_BUSY without waiting).
+	w := cloneValues(q)
+	w.Set("_txlock", "immediate")
+	return path + "?" + q.Encode(), path + "?" + w.Encode()
+}
+
+func cloneValues(v url.Values) url.Values {
+	c := url.Values{}
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}
+
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "database"
+	}
+	return u.Redacted()
+}
+
+// Migrate brings the schema up to date with the embedded migrations.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write.DB, sub)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// observe times one statement and reports it under name.
+func (s *Store) observe(ctx context.Context, name string, start time.Time, err error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	s.obs.ObserveQuery(ctx, name, time.Since(start), err)
+}
+
+// selectRead runs a read statement into dest, counted under name.
+func (s *Store) selectRead(ctx context.Context, name string, dest any, q string, args ...any) error {
+	start := time.Now()
+	err := s.read.SelectContext(ctx, dest, s.read.Rebind(q), args...)
+	s.observe(ctx, name, start, err)
+	return err
+}
+
+// getRead runs a single-row read statement into dest, counted under name.
+func (s *Store) getRead(ctx context.Context, name string, dest any, q string, args ...any) error {
+	start := time.Now()
+	err := s.read.GetContext(ctx, dest, s.read.Rebind(q), args...)
+	s.observe(ctx, name, start, err)
+	return err
+}
+
+// in expands a query with an IN (?) list and rebinds it.
+func in(q string, args ...any) (string, []any, error) {
+	q, args, err := sqlx.In(q, args...)
+	return q, args, err
+}

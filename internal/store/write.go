@@ -1,0 +1,311 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	// Imported for its error codes, to tell a unique violation from other
+	// failures; the driver itself is still chosen (and blank-imported) by main.
+	"github.com/mattn/go-sqlite3"
+)
+
+// ErrConflict is returned when a write lost a race with a concurrent write to
+// the same rows (a unique violation that validation could not foresee). The
+// whole transaction was rolled back; retrying it is safe.
+var ErrConflict = errors.New("conflicting concurrent write")
+
+// ShopWrite is what a write sets on a shop.
+type ShopWrite struct {
+	OwnerID     string
+	Name        string
+	Description *string
+	StoreURL    string
+	// Status is the new status, or empty to keep an existing shop's status
+	// (a new shop is then ACTIVE): an import that omits it must not lift a
+	// suspension that staff set.
+	Status string
+}
+
+// ProductWrite is what a write sets on a product. Money is in integer minor
+// units of Currency.
+type ProductWrite struct {
+	SKU            string
+	Title          string
+	Description    *string
+	URL            string
+	ImageURL       string
+	ImageAltText   *string
+	ImageWidth     *int
+	ImageHeight    *int
+	Currency       string
+	PriceMinor     int64
+	CompareAtMinor *int64
+	Availability   string
+	Condition      string
+	Brand          *string
+}
+
+// ShopSKUs is a shop's id and the SKUs of all its products.
+type ShopSKUs struct {
+	ShopID int64
+	SKUs   []string
+}
+
+// Tx is a write transaction on the write pool. Statements run through it are
+// prepared once per transaction, so a bulk write pays for parsing its SQL
+// once, not once a row.
+type Tx struct {
+	s     *Store
+	tx    *sqlx.Tx
+	now   time.Time
+	stmts map[string]*sqlx.Stmt
+}
+
+// Write runs fn in one transaction on the write pool: it commits when fn
+// returns nil and rolls back, returning fn's error unchanged, otherwise.
+func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	start := time.Now()
+	sqlTx, err := s.write.BeginTxx(ctx, nil)
+	s.observe(ctx, "begin", start, err)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	// Rolling back a committed transaction is a no-op (sql.ErrTxDone); this
+	// also covers a panic in fn.
+	defer sqlTx.Rollback()
+	tx := &Tx{
+		s:  s,
+		tx: sqlTx,
+		// One timestamp for the whole transaction, like PostgreSQL's now();
+		// microseconds, the precision both databases keep.
+		now:   time.Now().UTC().Truncate(time.Microsecond),
+		stmts: map[string]*sqlx.Stmt{},
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	start = time.Now()
+	err = sqlTx.Commit()
+	s.observe(ctx, "commit", start, err)
+	if err != nil {
+		return fmt.Errorf("commit write: %w", mapWriteErr(err))
+	}
+	return nil
+}
+
+// Now is the transaction's timestamp: what it writes to created_at and
+// updated_at.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// stmt returns q prepared in the transaction, preparing it on first use.
+func (tx *Tx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
+	if st, ok := tx.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := tx.tx.PreparexContext(ctx, tx.s.write.Rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	tx.stmts[q] = st
+	return st, nil
+}
+
+// exec runs the prepared statement q, counted under name.
+func (tx *Tx) exec(ctx context.Context, name, q string, args ...any) (sql.Result, error) {
+	st, err := tx.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	res, err := st.ExecContext(ctx, args...)
+	tx.s.observe(ctx, name, start, err)
+	return res, mapWriteErr(err)
+}
+
+// get runs the prepared single-row statement q into dest, counted under name.
+func (tx *Tx) get(ctx context.Context, name string, dest any, q string, args ...any) error {
+	st, err := tx.stmt(ctx, q)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	err = st.GetContext(ctx, dest, args...)
+	tx.s.observe(ctx, name, start, err)
+	return mapWriteErr(err)
+}
+
+// mapWriteErr turns a unique violation into ErrConflict, keeping the
+// driver's error in the chain for the log.
+func mapWriteErr(err error) error {
+	if err != nil && isUniqueViolation(err) {
+		return fmt.Errorf("%w: %w", ErrConflict, err)
+	}
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique ||
+			se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
+	}
+	// pgx's *pgconn.PgError, matched by method so the store needs no
+	// PostgreSQL driver to build.
+	var pe interface{ SQLState() string }
+	return errors.As(err, &pe) && pe.SQLState() == "23505"
+}
+
+// ownerChunk bounds the owner ids in one IN list, well under SQLite's and
+// PostgreSQL's limits on bound parameters.
+const ownerChunk = 500
+
+// ShopSKUsByOwnerIDs returns, for each given profile that has a shop, the
+// shop's id and the SKUs of all its products, read inside the transaction so
+// that checks against them (catalogue size, featured SKUs) hold at commit on
+// SQLite, where the write transaction holds the write lock from its start.
+// One statement for every 500 owners.
+func (tx *Tx) ShopSKUsByOwnerIDs(ctx context.Context, ownerIDs []string) (map[string]ShopSKUs, error) {
+	const q = `SELECT s.owner_id, s.id AS shop_id, p.sku
+		FROM shops s LEFT JOIN products p ON p.shop_id = s.id
+		WHERE s.owner_id IN (?)`
+	out := make(map[string]ShopSKUs)
+	for len(ownerIDs) > 0 {
+		chunk := ownerIDs[:min(len(ownerIDs), ownerChunk)]
+		ownerIDs = ownerIDs[len(chunk):]
+		query, args, err := in(q, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("shop skus by owner ids: %w", err)
+		}
+		var rows []struct {
+			OwnerID string         `db:"owner_id"`
+			ShopID  int64          `db:"shop_id"`
+			SKU     sql.NullString `db:"sku"`
+		}
+		start := time.Now()
+		err = tx.tx.SelectContext(ctx, &rows, tx.s.write.Rebind(query), args...)
+		tx.s.observe(ctx, "shop_skus_by_owner_ids", start, err)
+		if err != nil {
+			return nil, fmt.Errorf("shop skus by owner ids: %w", err)
+		}
+		for _, r := range rows {
+			c := out[r.OwnerID]
+			c.ShopID = r.ShopID
+			if r.SKU.Valid {
+				c.SKUs = append(c.SKUs, r.SKU.String)
+			}
+			out[r.OwnerID] = c
+		}
+	}
+	return out, nil
+}
+
+// UpsertShop creates the profile's shop or updates it in place, and returns
+// its id. updated_at moves only when something changed, so re-importing the
+// same file is a no-op for clients that cache on it.
+func (tx *Tx) UpsertShop(ctx context.Context, w ShopWrite) (int64, error) {
+	// SET expressions see the row as it was, so shops.x is the old value.
+	const q = `INSERT INTO shops (owner_id, name, description, store_url, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, COALESCE(?, 'ACTIVE'), ?, ?)
+		ON CONFLICT (owner_id) DO UPDATE SET
+			name = excluded.name,
+			description = excluded.description,
+			store_url = excluded.store_url,
+			status = CASE WHEN ? THEN excluded.status ELSE shops.status END,
+			updated_at = CASE
+				WHEN shops.name IS DISTINCT FROM excluded.name
+					OR shops.description IS DISTINCT FROM excluded.description
+					OR shops.store_url IS DISTINCT FROM excluded.store_url
+					OR (? AND shops.status <> excluded.status)
+				THEN excluded.updated_at ELSE shops.updated_at END
+		RETURNING id`
+	var status *string
+	if w.Status != "" {
+		status = &w.Status
+	}
+	setStatus := w.Status != ""
+	var id int64
+	err := tx.get(ctx, "upsert_shop", &id, q,
+		w.OwnerID, w.Name, w.Description, w.StoreURL, status, tx.now, tx.now, setStatus, setStatus)
+	if err != nil {
+		return 0, fmt.Errorf("upsert shop: %w", err)
+	}
+	return id, nil
+}
+
+// UpsertProduct creates the product (shop, SKU) or updates it in place,
+// keeping its id and so its place in the catalogue order. An update that
+// changes nothing writes nothing and keeps updated_at.
+func (tx *Tx) UpsertProduct(ctx context.Context, shopID int64, p ProductWrite) error {
+	const q = `INSERT INTO products (shop_id, sku, title, description, url, image_url,
+			image_alt_text, image_width, image_height, currency, price_minor, compare_at_minor,
+			availability, condition, brand, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (shop_id, sku) DO UPDATE SET
+			title = excluded.title,
+			description = excluded.description,
+			url = excluded.url,
+			image_url = excluded.image_url,
+			image_alt_text = excluded.image_alt_text,
+			image_width = excluded.image_width,
+			image_height = excluded.image_height,
+			currency = excluded.currency,
+			price_minor = excluded.price_minor,
+			compare_at_minor = excluded.compare_at_minor,
+			availability = excluded.availability,
+			condition = excluded.condition,
+			brand = excluded.brand,
+			updated_at = excluded.updated_at
+		WHERE products.title IS DISTINCT FROM excluded.title
+			OR products.description IS DISTINCT FROM excluded.description
+			OR products.url IS DISTINCT FROM excluded.url
+			OR products.image_url IS DISTINCT FROM excluded.image_url
+			OR products.image_alt_text IS DISTINCT FROM excluded.image_alt_text
+			OR products.image_width IS DISTINCT FROM excluded.image_width
+			OR products.image_height IS DISTINCT FROM excluded.image_height
+			OR products.currency IS DISTINCT FROM excluded.currency
+			OR products.price_minor IS DISTINCT FROM excluded.price_minor
+			OR products.compare_at_minor IS DISTINCT FROM excluded.compare_at_minor
+			OR products.availability IS DISTINCT FROM excluded.availability
+			OR products.condition IS DISTINCT FROM excluded.condition
+			OR products.brand IS DISTINCT FROM excluded.brand`
+	_, err := tx.exec(ctx, "upsert_product", q,
+		shopID, p.SKU, p.Title, p.Description, p.URL, p.ImageURL,
+		p.ImageAltText, p.ImageWidth, p.ImageHeight, p.Currency, p.PriceMinor, p.CompareAtMinor,
+		p.Availability, p.Condition, p.Brand, tx.now, tx.now)
+	if err != nil {
+		return fmt.Errorf("upsert product %q: %w", p.SKU, err)
+	}
+	return nil
+}
+
+// ReplaceFeaturedBySKU makes skus, in order, the shop's featured list
+// (positions 1..n); an empty list clears it. A SKU the shop does not have is
+// ErrNotFound. Callers validate the list first (at most 5, distinct).
+func (tx *Tx) ReplaceFeaturedBySKU(ctx context.Context, shopID int64, skus []string) error {
+	const del = `DELETE FROM featured_products WHERE shop_id = ?`
+	if _, err := tx.exec(ctx, "delete_featured_products", del, shopID); err != nil {
+		return fmt.Errorf("replace featured products: %w", err)
+	}
+	// The product's id comes from the same statement: no round trip to look
+	// it up, and the composite foreign key checks it is this shop's. The
+	// casts give PostgreSQL the parameters' types, which a select list does
+	// not imply.
+	const ins = `INSERT INTO featured_products (shop_id, position, product_id)
+		SELECT CAST(? AS INTEGER), CAST(? AS INTEGER), id FROM products WHERE shop_id = ? AND sku = ?`
+	for i, sku := range skus {
+		res, err := tx.exec(ctx, "insert_featured_product", ins, shopID, i+1, shopID, sku)
+		if err != nil {
+			return fmt.Errorf("replace featured products: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("replace featured products: %w", err)
+		} else if n == 0 {
+			return fmt.Errorf("replace featured products: sku %q: %w", sku, ErrNotFound)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,319 @@
+// Command shop is the Shop subgraph: an Apollo Federation 2 subgraph that adds
+// a Shop Module to the platform's profiles and tweets.
+//
+//	shop [serve] [-addr :8080] [-db file:shop.db] [-seed demo|none] [-log-format text|json]
+//	shop import [-db …] data.jsonl…
+package main
+
+//go:generate go tool gqlgen generate
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/metrics"
+	"github.com/shop-subgraph/shop/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, "shop:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errReported means the command already told the user what went wrong.
+var errReported = errors.New("reported")
+
+const usage = `Usage:
+  shop [serve] [flags]          serve the subgraph (the default)
+  shop import [-db …] FILE…     load shops and catalogues from JSONL files
+
+Run 'shop serve -h' or 'shop import -h' for the flags.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stderr)
+	case "import":
+		return importFiles(ctx, args, getenv, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "shop: unknown command %q\n\n%s", cmd, usage)
+		return errReported
+	}
+}
+
+// envOr returns the environment variable's value, or def when it is unset.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func dbFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("db", envOr(getenv, "DATABASE_URL", "file:shop.db"),
+		"SQLite file (file:shop.db) or postgres:// URL (env DATABASE_URL)")
+}
+
+// parseFlags parses args; -h prints the flags and ends the command quietly.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return errReported
+	}
+	return nil
+}
+
+var errHelp = errors.New("help")
+
+type serveConfig struct {
+	addr, db, seed, logFormat string
+	shutdownTimeout           time.Duration
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	defAddr := ":8080"
+	if p := getenv("PORT"); p != "" {
+		defAddr = ":" + p
+	}
+	var c serveConfig
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "SHOP_ADDR", defAddr), "listen address (env SHOP_ADDR, or PORT → :$PORT)")
+	db := dbFlag(fs, getenv)
+	fs.StringVar(&c.seed, "seed", envOr(getenv, "SHOP_SEED", "demo"), "demo: load the demo data into an empty database; none (env SHOP_SEED)")
+	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "SHOP_LOG_FORMAT", "text"), "text or json (env SHOP_LOG_FORMAT)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGTERM")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	}
+	c.db = *db
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	if c.seed != "demo" && c.seed != "none" {
+		return fmt.Errorf("-seed must be demo or none, got %q", c.seed)
+	}
+	logger, err := newLogger(c.logFormat, stderr)
+	if err != nil {
+		return err
+	}
+
+	m := metrics.New()
+	st, err := store.Open(ctx, c.db, store.WithObserver(m))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	if c.seed == "demo" {
+		if err := seedDemo(ctx, st, logger); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           routes(st, m, logger),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "ide", "http://"+browsable(ln.Addr())+"/", "db", redactDSN(c.db))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight", "timeout", c.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("-log-format must be text or json, got %q", format)
+}
+
+// seedDemo loads the built-in demo data into an empty database.
+func seedDemo(ctx context.Context, st *store.Store, logger *slog.Logger) error {
+	empty, err := st.Empty(ctx)
+	if err != nil || !empty {
+		return err
+	}
+	stats, err := catalog.Import(ctx, st, []catalog.Source{catalog.Demo()}, nil)
+	if err != nil {
+		return fmt.Errorf("load demo data: %w", err)
+	}
+	logger.Info("loaded demo data", "shops", stats.Shops, "products", stats.Products)
+	return nil
+}
+
+// exampleQuery is what the IDE opens with: a profile's carousel, asked the way
+// the gateway asks, then the same shop through Query.shops.
+const exampleQuery = `# A merchant's Shop Module, asked the way the gateway asks for it.
+# Demo merchants: profiles 1001-1005 (1005's shop is a DRAFT, so null); 1099 has no shop.
+query ProfileCarousel {
+  _entities(representations: [
+    { __typename: "Profile", id: "1001" }
+    { __typename: "Tweet", id: "t1", author: { id: "1002" } }
+  ]) {
+    ... on Profile { id shop { ...Carousel } }
+    ... on Tweet { id shop { ...Carousel } }
+  }
+}
+
+fragment Carousel on Shop {
+  name
+  storeUrl
+  featuredProducts {
+    title
+    url
+    image { url altText }
+    price { amount currencyCode }
+    compareAtPrice { amount currencyCode }
+  }
+}
+`
+
+func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger) http.Handler {
+	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m})
+	ide := playground.Handler("Shop subgraph", "/query", playground.WithGraphiqlPersistStateInURL(true))
+	mux := http.NewServeMux()
+	mux.Handle("/query", m.Instrument("/query", gql))
+	mux.Handle("/graphql", m.Instrument("/graphql", gql))
+	mux.Handle("GET /{$}", m.Instrument("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			http.Redirect(w, r, "/?"+url.Values{"query": {exampleQuery}}.Encode(), http.StatusFound)
+			return
+		}
+		ide(w, r)
+	})))
+	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	}))
+	mux.Handle("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			logger.WarnContext(ctx, "not ready", "err", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	}))
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
+}
+
+func importFiles(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	db := dbFlag(fs, getenv)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: shop import [-db …] FILE…\n\nLoads shops and catalogues from JSONL files, all or nothing.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errReported
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	stats, err := catalog.ImportFiles(ctx, st, fs.Args(), stderr)
+	var report *catalog.Report
+	if errors.As(err, &report) {
+		fmt.Fprintln(stderr, report.Error())
+		fmt.Fprintf(stderr, "nothing imported: %d problem(s)\n", len(report.Errors))
+		return errReported
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %s in %s\n", stats, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	return u.Redacted()
+}
+
+// browsable turns a listen address such as [::]:8080 into localhost:8080.
+func browsable(a net.Addr) string {
+	_, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return "localhost:" + port
+}
