@@ -71,7 +71,9 @@ func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
 		resp := next(ctx)
 		var name string
 		if graphql.HasOperationContext(ctx) {
-			name = graphql.GetOperationContext(ctx).OperationName
+			if op := graphql.GetOperationContext(ctx).Operation; op != nil {
+				name = op.Name
+			}
 		}
 		var codes []string
 		if resp != nil {

@@ -196,7 +196,7 @@ func ValidateProduct(in ProductInput) (store.ProductWrite, []FieldError) {
 	}
 	price, priceOK := checkPrice(&errs, in.Price, in.Currency, "price")
 	var compareAt *int64
-	if in.CompareAtPrice != nil {
+	if in.CompareAtPrice != nil && *in.CompareAtPrice != "" { // "" is absent, as for other optional fields
 		c, ok := checkPrice(&errs, *in.CompareAtPrice, in.Currency, "compareAtPrice")
 		if ok {
 			compareAt = &c

@@ -206,6 +206,7 @@ func TestValidateProduct(t *testing.T) {
 		{"price overflow", func(p *ProductInput) { p.Price, p.CompareAtPrice = "92233720368547758.08", nil }, []problem{{"price", CodeInvalid}}},
 
 		{"compareAtPrice omitted", func(p *ProductInput) { p.CompareAtPrice = nil }, nil},
+		{"compareAtPrice empty", func(p *ProductInput) { p.CompareAtPrice = ptr("") }, nil},
 		{"compareAtPrice equal", func(p *ProductInput) { p.CompareAtPrice = ptr("199.00") }, []problem{{"compareAtPrice", CodeInvalid}}},
 		{"compareAtPrice equal, other spelling", func(p *ProductInput) { p.CompareAtPrice = ptr("199") }, []problem{{"compareAtPrice", CodeInvalid}}},
 		{"compareAtPrice lower", func(p *ProductInput) { p.CompareAtPrice = ptr("99.00") }, []problem{{"compareAtPrice", CodeInvalid}}},
