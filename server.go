@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/shop-subgraph/shop/graph"

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -26,17 +27,10 @@ func env(vars map[string]string) func(string) string {
 
 func openStore(t *testing.T, m *metrics.Metrics) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "shop.db"), store.WithObserver(m))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return storetest.Open(t, store.WithObserver(m))
 }
+
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 func TestRoutes(t *testing.T) {
 	m := metrics.New()
@@ -116,7 +110,7 @@ func TestRoutes(t *testing.T) {
 
 func TestImportCommand(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "shop.db")
+	db := storetest.DSN(t)
 	good := filepath.Join(dir, "good.jsonl")
 	bad := filepath.Join(dir, "bad.jsonl")
 	line := `{"profileId":"7","name":"Seven","storeUrl":"https://seven.example","products":[{"sku":"S1","title":"One","url":"https://seven.example/1","image":{"url":"https://seven.example/1.jpg"},"price":"%s","currency":"USD"}]}`
@@ -150,7 +144,7 @@ func TestServeAndShutdown(t *testing.T) {
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	vars := map[string]string{"DATABASE_URL": filepath.Join(t.TempDir(), "shop.db"), "SHOP_ADDR": "127.0.0.1:0", "SHOP_LOG_FORMAT": "json"}
+	vars := map[string]string{"DATABASE_URL": storetest.DSN(t), "SHOP_ADDR": "127.0.0.1:0", "SHOP_LOG_FORMAT": "json"}
 	go func() {
 		err := run(ctx, nil, env(vars), io.Discard, pw)
 		pw.Close()

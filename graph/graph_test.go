@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 // testServer is the GraphQL handler over a fresh SQLite database loaded with
@@ -31,18 +31,13 @@ type testServer struct {
 	store   *store.Store
 }
 
+func TestMain(m *testing.M) { storetest.Main(m) }
+
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	m := metrics.New()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "shop.db"), store.WithObserver(m))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, store.WithObserver(m))
 	if _, err := catalog.ImportFiles(ctx, st, []string{"testdata/shops.jsonl"}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -16,21 +16,15 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 func newStore(t testing.TB) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "shop.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return storetest.Open(t)
 }
+
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 // importText imports content as one file called name.
 func importText(t *testing.T, st *store.Store, name, content string) (Stats, error) {

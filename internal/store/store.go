@@ -55,33 +55,57 @@ func WithObserver(o Observer) Option {
 	return func(s *Store) { s.obs = o }
 }
 
-// Open opens the database at dsn: a postgres:// URL, or else a SQLite file name
-// or file: URI. It does not migrate; call Migrate.
+// Dialects, which are also the names of the migrations' folders.
+const (
+	dialectSQLite   = "sqlite"
+	dialectPostgres = "postgres"
+)
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database at dsn: a postgres:// URL (driver "pgx", from
+// github.com/jackc/pgx/v5/stdlib), or else a SQLite file name or file: URI
+// (driver "sqlite3"). The caller imports the driver. It does not migrate;
+// call Migrate.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s := &Store{obs: nopObserver{}}
 	for _, o := range opts {
 		o(s)
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, fmt.Errorf("open %s: PostgreSQL is not supported yet", redact(dsn))
-	}
-	s.dialect = "sqlite"
-	rdsn, wdsn := sqliteDSNs(dsn)
 	var err error
-	if s.write, err = sqlx.Open("sqlite3", wdsn); err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+	if IsPostgres(dsn) {
+		// PostgreSQL runs concurrent transactions itself: one pool serves
+		// reads and writes.
+		s.dialect = dialectPostgres
+		if s.read, err = sqlx.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", redact(dsn), err)
+		}
+		s.read.SetMaxOpenConns(16)
+		s.read.SetMaxIdleConns(16)
+		s.read.SetConnMaxIdleTime(5 * time.Minute)
+		s.write = s.read
+	} else {
+		s.dialect = dialectSQLite
+		rdsn, wdsn := sqliteDSNs(dsn)
+		if s.write, err = sqlx.Open("sqlite3", wdsn); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		// One writer: SQLite serialises writes anyway, and a single
+		// connection makes writers wait their turn in database/sql rather
+		// than in SQLite's busy handler.
+		s.write.SetMaxOpenConns(1)
+		if s.read, err = sqlx.Open("sqlite3", rdsn); err != nil {
+			s.write.Close()
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		s.read.SetMaxOpenConns(8)
+		s.read.SetMaxIdleConns(8)
+		s.read.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	// One writer: SQLite serialises writes anyway, and a single connection
-	// makes writers wait their turn in database/sql rather than in SQLite's
-	// busy handler.
-	s.write.SetMaxOpenConns(1)
-	if s.read, err = sqlx.Open("sqlite3", rdsn); err != nil {
-		s.write.Close()
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	s.read.SetMaxOpenConns(8)
-	s.read.SetMaxIdleConns(8)
-	s.read.SetConnMaxIdleTime(5 * time.Minute)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -135,7 +159,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write.DB, sub)
+	dialect := goose.DialectSQLite3
+	if s.dialect == dialectPostgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, s.write.DB, sub)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -153,8 +181,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (s *Store) Close() error {
+	if s.write == s.read {
+		return s.read.Close()
+	}
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 

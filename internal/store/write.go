@@ -77,6 +77,20 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	// Rolling back a committed transaction is a no-op (sql.ErrTxDone); this
 	// also covers a panic in fn.
 	defer sqlTx.Rollback()
+	if s.dialect == dialectPostgres {
+		// Writers take turns, as on SQLite, where the write transaction
+		// holds the database's write lock from its start: checks a write
+		// makes against what is stored (catalogue size, featured SKUs) then
+		// still hold when it commits. Merchant writes are few; reads never
+		// wait for this lock.
+		const lock = `SELECT pg_advisory_xact_lock(7461)`
+		start = time.Now()
+		_, err := sqlTx.ExecContext(ctx, lock)
+		s.observe(ctx, "write_lock", start, err)
+		if err != nil {
+			return fmt.Errorf("begin write: %w", err)
+		}
+	}
 	tx := &Tx{
 		s:  s,
 		tx: sqlTx,
