@@ -60,6 +60,10 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return gqlErr
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			logger.WarnContext(ctx, "request timed out", "err", err, "path", graphql.GetPath(ctx).String())
+			return withCode(ctx, "request timed out", CodeInternal)
+		}
 		if errors.Is(err, context.Canceled) {
 			// The client went away; there is nobody to tell and nothing to fix.
 			logger.DebugContext(ctx, "request canceled", "err", err)

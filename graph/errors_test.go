@@ -27,6 +27,7 @@ func TestPresentError(t *testing.T) {
 		{badUserInput("first must be between 1 and 5, got 9"), CodeBadUserInput, "first must be between 1 and 5, got 9", false},
 		{fmt.Errorf("shop 3: %w", store.ErrNotFound), CodeNotFound, "not found", false},
 		{errors.New("sql: connection refused at 10.0.0.7"), CodeInternal, "internal error", true},
+		{fmt.Errorf("shops by ids: %w", context.DeadlineExceeded), CodeInternal, "request timed out", true},
 	}
 	for _, tt := range tests {
 		logs.Reset()

@@ -33,7 +33,7 @@ type testServer struct {
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-func newTestServer(t testing.TB) *testServer {
+func newTestServer(t testing.TB, opts ...func(*graph.Options)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	m := metrics.New()
@@ -41,7 +41,11 @@ func newTestServer(t testing.TB) *testServer {
 	if _, err := catalog.ImportFiles(ctx, st, []string{"testdata/shops.jsonl"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(graph.NewHandler(graph.Options{Store: st, Loaders: m, Operations: m}))
+	o := graph.Options{Store: st, Loaders: m, Operations: m}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv := httptest.NewServer(graph.NewHandler(o))
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, metrics: m, store: st}
 }

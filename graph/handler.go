@@ -36,11 +36,17 @@ type Options struct {
 	// QueryCacheSize is how many parsed and validated query documents are
 	// kept; 0 means 1,000.
 	QueryCacheSize int
+	// APQCacheSize is how many automatic persisted queries are kept; 0 means
+	// 1,000, negative turns APQ off.
+	APQCacheSize int
+	// Limits bound what one request may ask.
+	Limits Limits
 }
 
 // NewHandler returns the GraphQL-over-HTTP handler: POST and GET, a parsed
-// query cache, federated tracing (ftv1) when the gateway asks for it, one
-// error presenter, panic recovery, and per-request loaders.
+// query cache, automatic persisted queries, federated tracing (ftv1) when the
+// gateway asks for it, the limits, one error presenter, panic recovery, and
+// per-request loaders.
 func NewHandler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -48,21 +54,32 @@ func NewHandler(o Options) http.Handler {
 	if o.QueryCacheSize == 0 {
 		o.QueryCacheSize = 1000
 	}
-	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: o.Store}})
+	if o.APQCacheSize == 0 {
+		o.APQCacheSize = 1000
+	}
+	limits := o.Limits.withDefaults()
+	cfg := Config{Resolvers: &Resolver{Store: o.Store}}
+	setComplexity(&cfg.Complexity)
+	es := NewExecutableSchema(cfg)
 	srv := handler.New(es)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
-	srv.Use(extension.Introspection{})
+	srv.Use(operationPolicy{maxDepth: limits.MaxDepth, noIntrospection: limits.NoIntrospection})
+	srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
+	if o.APQCacheSize > 0 {
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.APQCacheSize)})
+	}
 	srv.Use(&apollofederatedtracingv1.Tracer{})
+	srv.AroundOperations(timeoutGuard)
 	srv.SetErrorPresenter(presentError(o.Logger))
 	srv.SetRecoverFunc(recoverPanic(o.Logger))
-	srv.AroundFields(checkRepresentations(entityTypes(es.Schema())))
+	srv.AroundFields(checkRepresentations(entityTypes(es.Schema()), limits.MaxRepresentations))
 	if o.Operations != nil {
 		srv.AroundResponses(observeOperations(o.Operations))
 	}
-	return loaders.Middleware(o.Store, o.Loaders, srv)
+	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, loaders.Middleware(o.Store, o.Loaders, srv))
 }
 
 func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
@@ -101,17 +118,21 @@ func entityTypes(s *ast.Schema) map[string]bool {
 	return names
 }
 
-// checkRepresentations gives a representation with a missing or unknown
-// __typename its own BAD_USER_INPUT error at _entities.<index>, and a null
-// entry, while the rest of the batch resolves. (gqlgen's runtime would report
-// it without the index, as an error of the whole field.)
-func checkRepresentations(known map[string]bool) graphql.FieldMiddleware {
+// checkRepresentations refuses more than maxReps representations, and gives
+// a representation with a missing or unknown __typename its own
+// BAD_USER_INPUT error at _entities.<index> and a null entry, while the rest
+// of the batch resolves. (gqlgen's runtime would report it without the
+// index, as an error of the whole field.)
+func checkRepresentations(known map[string]bool, maxReps int) graphql.FieldMiddleware {
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
 		if fc.Object != "Query" || fc.Field.Name != "_entities" {
 			return next(ctx)
 		}
 		reps, _ := fc.Args["representations"].([]map[string]any)
+		if len(reps) > maxReps {
+			return nil, badUserInput("_entities takes at most %d representations a request, got %d", maxReps, len(reps))
+		}
 		for i, rep := range reps {
 			name, _ := rep["__typename"].(string)
 			if known[name] {

@@ -3,8 +3,6 @@
 // loader or store calls.
 package graph
 
-//go:generate go tool gqlgen generate --config ../gqlgen.yml
-
 import "github.com/shop-subgraph/shop/internal/store"
 
 // Resolver is the dependency root of the resolvers.

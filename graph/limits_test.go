@@ -1,0 +1,153 @@
+package graph_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shop-subgraph/shop/graph"
+)
+
+func withLimits(l graph.Limits) func(*graph.Options) {
+	return func(o *graph.Options) { o.Limits = l }
+}
+
+func TestDepthLimit(t *testing.T) {
+	s := newTestServer(t, withLimits(graph.Limits{MaxDepth: 4}))
+	// shops > nodes > featuredProducts > shop > name: 5 levels.
+	e := s.wantError(t, `{ shops { nodes { featuredProducts { shop { name } } } } }`, nil, "BAD_USER_INPUT")
+	if !strings.Contains(e.Message, "5 levels deep") || !strings.Contains(e.Message, "limit of 4") {
+		t.Errorf("message %q", e.Message)
+	}
+	// Through a fragment too.
+	s.wantError(t, `{ shops { ...F } } fragment F on ShopConnection { nodes { featuredProducts { shop { name } } } }`, nil, "BAD_USER_INPUT")
+	// 4 levels pass, and introspection does not count.
+	var got map[string]any
+	s.data(t, `{ shops { nodes { featuredProducts { sku } } } }`, nil, &got)
+	s.data(t, `{ __schema { types { fields { type { ofType { ofType { name } } } } } } }`, nil, &got)
+}
+
+func TestComplexityLimit(t *testing.T) {
+	s := newTestServer(t, withLimits(graph.Limits{MaxComplexity: 1000}))
+	// 100 shops × 100 products × 2 fields is far over 1,000.
+	r, _ := s.post(t, `{ shops(first: 100) { nodes { products(first: 100) { nodes { sku title } } } } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" || !strings.Contains(r.Errors[0].Message, "limit of 1000") {
+		t.Errorf("errors %+v, want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
+	}
+	// _entities costs by its number of representations.
+	reps := make([]any, 200)
+	for i := range reps {
+		reps[i] = profileRep(fmt.Sprint(i))
+	}
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { name storeUrl featuredProducts { sku } } } } }`
+	r, _ = s.post(t, q, map[string]any{"reps": reps})
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Errorf("200 representations: errors %+v, want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
+	}
+	r, _ = s.post(t, q, map[string]any{"reps": reps[:10]})
+	if len(r.Errors) != 0 {
+		t.Errorf("10 representations: %+v", r.Errors)
+	}
+}
+
+func TestRepresentationsLimit(t *testing.T) {
+	s := newTestServer(t, withLimits(graph.Limits{MaxRepresentations: 3}))
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id } } }`
+	reps := []any{profileRep("1"), profileRep("2"), profileRep("3"), profileRep("4")}
+	e := s.wantError(t, q, map[string]any{"reps": reps}, "BAD_USER_INPUT")
+	if !strings.Contains(e.Message, "at most 3 representations") {
+		t.Errorf("message %q", e.Message)
+	}
+	var got map[string]any
+	s.data(t, q, map[string]any{"reps": reps[:3]}, &got)
+}
+
+func TestBodyLimit(t *testing.T) {
+	s := newTestServer(t, withLimits(graph.Limits{MaxBodyBytes: 100}))
+	big := `{"query":"{ shops { totalCount } }","variables":{"pad":"` + strings.Repeat("x", 200) + `"}}`
+	res, err := http.Post(s.URL, "application/json", strings.NewReader(big))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("status %d, want 413", res.StatusCode)
+	}
+	var got map[string]any
+	s.data(t, `{ shops { totalCount } }`, nil, &got)
+}
+
+func TestTimeout(t *testing.T) {
+	s := newTestServer(t, withLimits(graph.Limits{Timeout: time.Nanosecond}))
+	e := s.wantError(t, `{ shops { totalCount } }`, nil, "INTERNAL_SERVER_ERROR")
+	if e.Message != "request timed out" {
+		t.Errorf("message %q, want request timed out", e.Message)
+	}
+}
+
+func TestIntrospectionSwitch(t *testing.T) {
+	s := newTestServer(t, withLimits(graph.Limits{NoIntrospection: true}))
+	s.wantError(t, `{ __schema { queryType { name } } }`, nil, "BAD_USER_INPUT")
+	s.wantError(t, `{ __type(name: "Shop") { name } }`, nil, "BAD_USER_INPUT")
+	var got struct {
+		Service struct{ SDL string }      `json:"_service"`
+		Shops   struct{ Typename string } `json:"shops"`
+	}
+	s.data(t, `{ _service { sdl } shops { __typename } }`, nil, &got)
+	if !strings.Contains(got.Service.SDL, "type Shop") {
+		t.Errorf("_service.sdl does not work with introspection off")
+	}
+	on := newTestServer(t)
+	s.data(t, `{ __typename }`, nil, &got)
+	on.data(t, `{ __schema { queryType { name } } }`, nil, &got)
+}
+
+func TestAutomaticPersistedQueries(t *testing.T) {
+	s := newTestServer(t)
+	query := `{ shops(first: 1) { nodes { name } } }`
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	post := func(body map[string]any) response {
+		b, _ := json.Marshal(body)
+		res, err := http.Post(s.URL, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var r response
+		json.NewDecoder(res.Body).Decode(&r)
+		return r
+	}
+	if r := post(map[string]any{"extensions": ext}); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("unknown hash: %+v, want PERSISTED_QUERY_NOT_FOUND", r.Errors)
+	}
+	want := `{"shops":{"nodes":[{"name":"Acme Outdoor"}]}}`
+	if r := post(map[string]any{"query": query, "extensions": ext}); string(r.Data) != want {
+		t.Fatalf("registering: %s %+v", r.Data, r.Errors)
+	}
+	if r := post(map[string]any{"extensions": ext}); string(r.Data) != want {
+		t.Errorf("hash only over POST: %s %+v", r.Data, r.Errors)
+	}
+	extJSON, _ := json.Marshal(ext)
+	res, err := http.Get(s.URL + "?extensions=" + url.QueryEscape(string(extJSON)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r response
+	json.NewDecoder(res.Body).Decode(&r)
+	if string(r.Data) != want {
+		t.Errorf("hash only over GET: %s %+v", r.Data, r.Errors)
+	}
+	bad := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)}}
+	if r := post(map[string]any{"query": query, "extensions": bad}); len(r.Errors) == 0 {
+		t.Errorf("a query whose hash does not match was accepted")
+	}
+}
