@@ -30,6 +30,7 @@ import (
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/metrics"
+	"github.com/shop-subgraph/shop/internal/requestid"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
@@ -103,6 +104,22 @@ var errHelp = errors.New("help")
 type serveConfig struct {
 	addr, db, seed, logFormat string
 	shutdownTimeout           time.Duration
+	introspection             bool
+	apqCacheSize              int
+	limits                    graph.Limits
+}
+
+// setFromEnv sets each flag's value from its environment variable, when set,
+// before the command line is parsed: a flag given on the command line wins.
+func setFromEnv(fs *flag.FlagSet, getenv func(string) string, envs map[string]string) error {
+	for name, env := range envs {
+		if v := getenv(env); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return fmt.Errorf("%s=%q: %w", env, v, err)
+			}
+		}
+	}
+	return nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -116,7 +133,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	db := dbFlag(fs, getenv)
 	fs.StringVar(&c.seed, "seed", envOr(getenv, "SHOP_SEED", "demo"), "demo: load the demo data into an empty database; none (env SHOP_SEED)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "SHOP_LOG_FORMAT", "text"), "text or json (env SHOP_LOG_FORMAT)")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGTERM")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGTERM (env SHOP_SHUTDOWN_TIMEOUT)")
+	fs.IntVar(&c.limits.MaxDepth, "max-depth", graph.DefaultMaxDepth, "deepest selection an operation may have (env SHOP_MAX_DEPTH)")
+	fs.IntVar(&c.limits.MaxComplexity, "max-complexity", graph.DefaultMaxComplexity, "highest operation complexity; lists cost their selection times first (env SHOP_MAX_COMPLEXITY)")
+	fs.IntVar(&c.limits.MaxRepresentations, "max-representations", graph.DefaultMaxRepresentations, "most representations in one _entities call (env SHOP_MAX_REPRESENTATIONS)")
+	fs.Int64Var(&c.limits.MaxBodyBytes, "max-body-bytes", graph.DefaultMaxBodyBytes, "largest request body; larger is refused with 413 (env SHOP_MAX_BODY_BYTES)")
+	fs.DurationVar(&c.limits.Timeout, "request-timeout", graph.DefaultTimeout, "longest a GraphQL request may take (env SHOP_REQUEST_TIMEOUT)")
+	fs.BoolVar(&c.introspection, "introspection", true, "answer __schema and __type; _service answers either way (env SHOP_INTROSPECTION)")
+	fs.IntVar(&c.apqCacheSize, "apq-cache-size", 1000, "automatic persisted queries kept; 0 turns APQ off (env SHOP_APQ_CACHE_SIZE)")
+	err := setFromEnv(fs, getenv, map[string]string{
+		"shutdown-timeout":    "SHOP_SHUTDOWN_TIMEOUT",
+		"max-depth":           "SHOP_MAX_DEPTH",
+		"max-complexity":      "SHOP_MAX_COMPLEXITY",
+		"max-representations": "SHOP_MAX_REPRESENTATIONS",
+		"max-body-bytes":      "SHOP_MAX_BODY_BYTES",
+		"request-timeout":     "SHOP_REQUEST_TIMEOUT",
+		"introspection":       "SHOP_INTROSPECTION",
+		"apq-cache-size":      "SHOP_APQ_CACHE_SIZE",
+	})
+	if err != nil {
+		return err
+	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		if errors.Is(err, errHelp) {
 			return nil
@@ -130,6 +167,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if c.seed != "demo" && c.seed != "none" {
 		return fmt.Errorf("-seed must be demo or none, got %q", c.seed)
 	}
+	l := c.limits
+	if l.MaxDepth < 1 || l.MaxComplexity < 1 || l.MaxRepresentations < 1 || l.MaxBodyBytes < 1 || l.Timeout <= 0 || c.apqCacheSize < 0 {
+		return errors.New("-max-depth, -max-complexity, -max-representations, -max-body-bytes and -request-timeout must be positive, -apq-cache-size zero or more")
+	}
+	c.limits.NoIntrospection = !c.introspection
 	logger, err := newLogger(c.logFormat, stderr)
 	if err != nil {
 		return err
@@ -141,6 +183,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	defer st.Close()
+	m.RegisterDBPools(st.Pools())
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
@@ -155,7 +198,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           routes(st, m, logger),
+		Handler:           routes(st, m, logger, c),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -184,9 +227,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 func newLogger(format string, w io.Writer) (*slog.Logger, error) {
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(requestid.NewLogHandler(slog.NewTextHandler(w, nil))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(requestid.NewLogHandler(slog.NewJSONHandler(w, nil))), nil
 	}
 	return nil, fmt.Errorf("-log-format must be text or json, got %q", format)
 }
@@ -232,8 +275,12 @@ fragment Carousel on Shop {
 }
 `
 
-func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger) http.Handler {
-	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m})
+func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveConfig) http.Handler {
+	apq := c.apqCacheSize
+	if apq == 0 {
+		apq = -1 // off
+	}
+	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, APQCacheSize: apq})
 	ide := playground.Handler("Shop subgraph", "/query", playground.WithGraphiqlPersistStateInURL(true))
 	mux := http.NewServeMux()
 	mux.Handle("/query", m.Instrument("/query", gql))
@@ -259,7 +306,7 @@ func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger) http.Handl
 		io.WriteString(w, "ready\n")
 	}))
 	mux.Handle("GET /metrics", m.Handler())
-	return mux
+	return requestid.Middleware(mux)
 }
 
 func importFiles(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

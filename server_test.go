@@ -38,7 +38,7 @@ func TestRoutes(t *testing.T) {
 	if err := seedDemo(context.Background(), st, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(routes(st, m, slog.New(slog.DiscardHandler)))
+	srv := httptest.NewServer(routes(st, m, slog.New(slog.DiscardHandler), serveConfig{}))
 	defer srv.Close()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path string) (*http.Response, string) {
@@ -67,6 +67,9 @@ func TestRoutes(t *testing.T) {
 	}
 	if res, _ := get("/nope"); res.StatusCode != 404 {
 		t.Errorf("/nope: %d, want 404", res.StatusCode)
+	}
+	if res, _ := get("/healthz"); res.Header.Get("X-Request-Id") == "" {
+		t.Errorf("no X-Request-Id in the response")
 	}
 
 	// The example query the IDE opens with works on the demo data.
@@ -151,12 +154,16 @@ func TestServeAndShutdown(t *testing.T) {
 		done <- err
 	}()
 	addr := make(chan string, 1)
+	shuttingDown := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(pr)
 		re := regexp.MustCompile(`"msg":"serving","addr":"([^"]+)"`)
 		for sc.Scan() {
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
+			}
+			if strings.Contains(sc.Text(), `"msg":"shutting down`) {
+				close(shuttingDown)
 			}
 		}
 	}()
@@ -179,7 +186,43 @@ func TestServeAndShutdown(t *testing.T) {
 	if want := `{"data":{"shops":{"totalCount":4}}}`; string(b) != want {
 		t.Errorf("demo data: got %s, want %s", b, want)
 	}
+	if m := getMetrics(t, base); !strings.Contains(m, "go_sql_open_connections{db_name=") {
+		t.Errorf("/metrics lacks the connection pools' statistics")
+	}
+
+	// A request in flight when SIGTERM comes still completes: its body is
+	// still arriving when shutdown starts.
+	bodyR, bodyW := io.Pipe()
+	inFlight := make(chan *http.Response, 1)
+	go func() {
+		res, err := http.Post(base+"/query", "application/json", bodyR)
+		if err != nil {
+			t.Errorf("request in flight: %v", err)
+		}
+		inFlight <- res
+	}()
+	io.WriteString(bodyW, `{"query":"{ shops `)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(getMetrics(t, base), "shop_http_requests_in_flight 1"); {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never reached the handler")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	cancel()
+	select {
+	case <-shuttingDown:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no shutdown log line")
+	}
+	io.WriteString(bodyW, `{ totalCount } }"}`)
+	bodyW.Close()
+	if res := <-inFlight; res != nil {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if want := `{"data":{"shops":{"totalCount":4}}}`; string(b) != want {
+			t.Errorf("request in flight during shutdown: %d %s, want %s", res.StatusCode, b, want)
+		}
+	}
 	select {
 	case err := <-done:
 		if err != nil {
@@ -191,9 +234,26 @@ func TestServeAndShutdown(t *testing.T) {
 }
 
 func TestServeFlagErrors(t *testing.T) {
-	for _, args := range [][]string{{"-seed", "lots"}, {"-log-format", "xml"}, {"-nope"}, {"extra"}} {
+	for _, args := range [][]string{{"-seed", "lots"}, {"-log-format", "xml"}, {"-nope"}, {"extra"}, {"-max-depth", "0"}, {"-request-timeout", "soon"}} {
 		if err := run(context.Background(), append([]string{"serve"}, args...), env(nil), io.Discard, io.Discard); err == nil {
 			t.Errorf("serve %v succeeded", args)
 		}
 	}
+	for k, v := range map[string]string{"SHOP_MAX_DEPTH": "deep", "SHOP_INTROSPECTION": "perhaps", "SHOP_REQUEST_TIMEOUT": "-1s"} {
+		err := run(context.Background(), []string{"serve"}, env(map[string]string{k: v}), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), k) && k != "SHOP_REQUEST_TIMEOUT" {
+			t.Errorf("%s=%s: %v, want an error naming it", k, v, err)
+		}
+	}
+}
+
+func getMetrics(t *testing.T, base string) string {
+	t.Helper()
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
 }

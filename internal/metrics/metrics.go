@@ -5,6 +5,7 @@ package metrics
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,6 +27,7 @@ type Metrics struct {
 	opDuration   *prometheus.HistogramVec
 	gqlErrors    *prometheus.CounterVec
 	httpRequests *prometheus.HistogramVec
+	httpInFlight prometheus.Gauge
 }
 
 // New returns metrics registered in a fresh registry, with the Go runtime and
@@ -69,14 +71,26 @@ func New() *Metrics {
 			Help:    "HTTP request latency, by route and status code.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "status"}),
+		httpInFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "shop_http_requests_in_flight",
+			Help: "HTTP requests being served now.",
+		}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.dbQueries, m.dbDuration, m.dbErrors, m.loaderBatch,
-		m.operations, m.opDuration, m.gqlErrors, m.httpRequests,
+		m.operations, m.opDuration, m.gqlErrors, m.httpRequests, m.httpInFlight,
 	)
 	return m
+}
+
+// RegisterDBPools exports the statistics of the database connection pools
+// (go_sql_* with a db_name label: open, in use and idle connections, waits).
+func (m *Metrics) RegisterDBPools(pools map[string]*sql.DB) {
+	for name, db := range pools {
+		m.Registry.MustRegister(collectors.NewDBStatsCollector(db, name))
+	}
 }
 
 // ObserveQuery counts one SQL statement (store.Observer).
@@ -137,6 +151,8 @@ func (m *Metrics) Handler() http.Handler {
 func (m *Metrics) Instrument(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		m.httpInFlight.Inc()
+		defer m.httpInFlight.Dec()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
 		m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())

@@ -181,6 +181,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Pools returns the connection pools by name ("read" and "write" on SQLite,
+// "main" on PostgreSQL), for their statistics.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.write == s.read {
+		return map[string]*sql.DB{"main": s.read.DB}
+	}
+	return map[string]*sql.DB{"read": s.read.DB, "write": s.write.DB}
+}
+
 // Close closes the pools.
 func (s *Store) Close() error {
 	if s.write == s.read {
