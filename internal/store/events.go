@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Event types.
+const (
+	EventImpression = "IMPRESSION"
+	EventClick      = "CLICK"
+)
+
+// DayLayout is how days are stored: UTC dates as text.
+const DayLayout = "2006-01-02"
+
+// EventCount is a number of events of one type on one product on one UTC day.
+type EventCount struct {
+	ShopID    int64  `db:"shop_id"`
+	ProductID int64  `db:"product_id"`
+	Day       string `db:"day"` // DayLayout
+	Type      string `db:"type"`
+	Count     int64  `db:"count"`
+}
+
+// ProductShops returns the shop of each given product that exists.
+func (s *Store) ProductShops(ctx context.Context, productIDs []int64) (map[int64]int64, error) {
+	if len(productIDs) == 0 {
+		return nil, nil
+	}
+	const q = `SELECT id, shop_id FROM products WHERE id IN (?)`
+	query, args, err := in(q, productIDs)
+	if err != nil {
+		return nil, fmt.Errorf("product shops: %w", err)
+	}
+	var rows []struct {
+		ID     int64 `db:"id"`
+		ShopID int64 `db:"shop_id"`
+	}
+	if err := s.selectRead(ctx, "product_shops", &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("product shops: %w", err)
+	}
+	out := make(map[int64]int64, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.ShopID
+	}
+	return out, nil
+}
+
+// AddEventCounts adds the counts to the stored counters in one transaction.
+// Each counter is one upsert that adds to what is stored, so concurrent
+// writers on any number of replicas never lose an event. It does not take
+// the merchants' write lock: counters need no check against other rows.
+func (s *Store) AddEventCounts(ctx context.Context, counts []EventCount) error {
+	if len(counts) == 0 {
+		return nil
+	}
+	start := time.Now()
+	tx, err := s.write.BeginTxx(ctx, nil)
+	s.observe(ctx, "begin", start, err)
+	if err != nil {
+		return fmt.Errorf("add event counts: %w", err)
+	}
+	defer tx.Rollback()
+	const q = `INSERT INTO shop_event_counts (shop_id, product_id, day, type, count)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (product_id, day, type) DO UPDATE SET count = shop_event_counts.count + excluded.count`
+	stmt, err := tx.PreparexContext(ctx, s.write.Rebind(q))
+	if err != nil {
+		return fmt.Errorf("add event counts: %w", err)
+	}
+	defer stmt.Close()
+	for _, c := range counts {
+		start := time.Now()
+		_, err := stmt.ExecContext(ctx, c.ShopID, c.ProductID, c.Day, c.Type, c.Count)
+		s.observe(ctx, "add_event_count", start, err)
+		if err != nil {
+			return fmt.Errorf("add event counts: %w", err)
+		}
+	}
+	start = time.Now()
+	err = tx.Commit()
+	s.observe(ctx, "commit", start, err)
+	if err != nil {
+		return fmt.Errorf("add event counts: %w", err)
+	}
+	return nil
+}
+
+// EventCountsByShop returns a shop's counters from day from to day to
+// (DayLayout, inclusive), summed per product and type, by product id.
+func (s *Store) EventCountsByShop(ctx context.Context, shopID int64, from, to string) ([]EventCount, error) {
+	const q = `SELECT shop_id, product_id, '' AS day, type, SUM(count) AS count
+		FROM shop_event_counts
+		WHERE shop_id = ? AND day >= ? AND day <= ?
+		GROUP BY shop_id, product_id, type
+		ORDER BY product_id, type`
+	var rows []EventCount
+	if err := s.selectRead(ctx, "event_counts_by_shop", &rows, q, shopID, from, to); err != nil {
+		return nil, fmt.Errorf("event counts by shop: %w", err)
+	}
+	return rows, nil
+}
