@@ -46,8 +46,12 @@ type LineError struct {
 	FieldError
 }
 
-// Error renders the problem as "data.jsonl:17: products[3].price: message".
+// Error renders the problem as "data.jsonl:17: products[3].price: message",
+// or without a line (0) for a problem of the whole file.
 func (e LineError) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %s", e.File, e.FieldError.Error())
+	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.FieldError.Error())
 }
 
@@ -356,10 +360,8 @@ func write(ctx context.Context, tx *store.Tx, lines []*shopLine, pr *progress) e
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", l.file, l.line, err)
 		}
-		for _, p := range l.products {
-			if err := tx.UpsertProduct(ctx, id, p); err != nil {
-				return fmt.Errorf("%s:%d: %w", l.file, l.line, err)
-			}
+		if err := tx.UpsertProducts(ctx, id, l.products); err != nil {
+			return fmt.Errorf("%s:%d: %w", l.file, l.line, err)
 		}
 		if l.featured != nil {
 			if err := tx.ReplaceFeaturedBySKU(ctx, id, *l.featured); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -250,14 +251,16 @@ func (tx *Tx) UpsertShop(ctx context.Context, w ShopWrite) (int64, error) {
 	return id, nil
 }
 
-// UpsertProduct creates the product (shop, SKU) or updates it in place,
-// keeping its id and so its place in the catalogue order. An update that
-// changes nothing writes nothing and keeps updated_at.
-func (tx *Tx) UpsertProduct(ctx context.Context, shopID int64, p ProductWrite) error {
-	const q = `INSERT INTO products (shop_id, sku, title, description, url, image_url,
+// The product upsert, shared by UpsertProduct and UpsertProducts: the
+// insert's columns, one row of values, and what a conflict on (shop, SKU)
+// does. An update that changes nothing writes nothing and keeps updated_at.
+const (
+	productInsert = `INSERT INTO products (shop_id, sku, title, description, url, image_url,
 			image_alt_text, image_width, image_height, currency, price_minor, compare_at_minor,
 			availability, condition, brand, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES `
+	productValues   = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	productConflict = `
 		ON CONFLICT (shop_id, sku) DO UPDATE SET
 			title = excluded.title,
 			description = excluded.description,
@@ -286,12 +289,45 @@ func (tx *Tx) UpsertProduct(ctx context.Context, shopID int64, p ProductWrite) e
 			OR products.availability IS DISTINCT FROM excluded.availability
 			OR products.condition IS DISTINCT FROM excluded.condition
 			OR products.brand IS DISTINCT FROM excluded.brand`
-	_, err := tx.exec(ctx, "upsert_product", q,
-		shopID, p.SKU, p.Title, p.Description, p.URL, p.ImageURL,
+)
+
+func (tx *Tx) productArgs(args []any, shopID int64, p ProductWrite) []any {
+	return append(args, shopID, p.SKU, p.Title, p.Description, p.URL, p.ImageURL,
 		p.ImageAltText, p.ImageWidth, p.ImageHeight, p.Currency, p.PriceMinor, p.CompareAtMinor,
 		p.Availability, p.Condition, p.Brand, tx.now, tx.now)
-	if err != nil {
+}
+
+// UpsertProduct creates the product (shop, SKU) or updates it in place,
+// keeping its id and so its place in the catalogue order.
+func (tx *Tx) UpsertProduct(ctx context.Context, shopID int64, p ProductWrite) error {
+	const q = productInsert + productValues + productConflict
+	if _, err := tx.exec(ctx, "upsert_product", q, tx.productArgs(nil, shopID, p)...); err != nil {
 		return fmt.Errorf("upsert product %q: %w", p.SKU, err)
+	}
+	return nil
+}
+
+// upsertChunk is how many products one UpsertProducts statement writes:
+// 17 parameters each stay well under both databases' limits.
+const upsertChunk = 100
+
+// UpsertProducts does what UpsertProduct does for each product, in order,
+// upsertChunk products a statement: a bulk import pays one round trip per
+// hundred products, not per product. New products get ids in the order
+// given. The SKUs must be distinct (PostgreSQL refuses to update one row
+// twice in a statement).
+func (tx *Tx) UpsertProducts(ctx context.Context, shopID int64, ps []ProductWrite) error {
+	for len(ps) > 0 {
+		chunk := ps[:min(len(ps), upsertChunk)]
+		ps = ps[len(chunk):]
+		q := productInsert + productValues + strings.Repeat(", "+productValues, len(chunk)-1) + productConflict
+		args := make([]any, 0, 17*len(chunk))
+		for _, p := range chunk {
+			args = tx.productArgs(args, shopID, p)
+		}
+		if _, err := tx.exec(ctx, "upsert_products", q, args...); err != nil {
+			return fmt.Errorf("upsert %d products from %q: %w", len(chunk), chunk[0].SKU, err)
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -181,5 +182,50 @@ func TestReplaceFeaturedErrors(t *testing.T) {
 				t.Errorf("ReplaceFeaturedBySKU(%q) error = %v, want %v", tt.skus, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestUpsertProductsChunks writes more products than one statement takes:
+// new ones get ids in the order given, updates keep theirs.
+func TestUpsertProductsChunks(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	var shopID int64
+	skus := make([]store.ProductWrite, 250)
+	for i := range skus {
+		skus[i] = product(fmt.Sprintf("S%03d", 249-i)) // not in sorted order
+	}
+	write := func(ps []store.ProductWrite) {
+		t.Helper()
+		err := st.Write(ctx, func(tx *store.Tx) error {
+			id, err := tx.UpsertShop(ctx, store.ShopWrite{OwnerID: "1001", Name: "Acme", StoreURL: "https://a.example"})
+			shopID = id
+			if err != nil {
+				return err
+			}
+			return tx.UpsertProducts(ctx, id, ps)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(skus[:120])
+	changed := skus[5]
+	changed.Title = "Renamed"
+	write(append([]store.ProductWrite{changed}, skus[120:]...))
+	rows, err := st.ProductPagesByShopIDs(ctx, []int64{shopID}, 0, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 250 {
+		t.Fatalf("%d products, want 250", len(rows))
+	}
+	for i, r := range rows {
+		if r.SKU != skus[i].SKU {
+			t.Fatalf("product %d is %s, want %s: catalogue order lost", i, r.SKU, skus[i].SKU)
+		}
+	}
+	if rows[5].Title != "Renamed" {
+		t.Errorf("update not applied: %q", rows[5].Title)
 	}
 }
