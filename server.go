@@ -3,6 +3,8 @@
 //
 //	shop [serve] [-addr :8080] [-db file:shop.db] [-seed demo|none] [-log-format text|json]
 //	shop import [-db …] data.jsonl…
+//	shop import-catalog -profile ID [-db …] catalog.csv
+//	shop token -sub ID [-scope shop:admin] [-ttl 1h]
 package main
 
 //go:generate go tool gqlgen generate
@@ -51,8 +53,12 @@ var errReported = errors.New("reported")
 const usage = `Usage:
   shop [serve] [flags]          serve the subgraph (the default)
   shop import [-db …] FILE…     load shops and catalogues from JSONL files
+  shop import-catalog -profile ID [-db …] FILE.csv
+                                load a product-feed CSV into a profile's shop
+  shop token -sub ID [-scope shop:admin] [-ttl 1h]
+                                print a bearer token signed with SHOP_JWT_SECRET
 
-Run 'shop serve -h' or 'shop import -h' for the flags.
+Run 'shop COMMAND -h' for a command's flags.
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -63,6 +69,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, args, getenv, stderr)
+	case "import-catalog":
+		return importCatalog(ctx, args, getenv, stdout, stderr)
+	case "token":
+		return mintToken(args, getenv, stdout, stderr)
 	case "import":
 		return importFiles(ctx, args, getenv, stdout, stderr)
 	case "help":
@@ -107,6 +117,7 @@ type serveConfig struct {
 	introspection             bool
 	apqCacheSize              int
 	limits                    graph.Limits
+	auth                      authConfig
 }
 
 // setFromEnv sets each flag's value from its environment variable, when set,
@@ -141,6 +152,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.DurationVar(&c.limits.Timeout, "request-timeout", graph.DefaultTimeout, "longest a GraphQL request may take (env SHOP_REQUEST_TIMEOUT)")
 	fs.BoolVar(&c.introspection, "introspection", true, "answer __schema and __type; _service answers either way (env SHOP_INTROSPECTION)")
 	fs.IntVar(&c.apqCacheSize, "apq-cache-size", 1000, "automatic persisted queries kept; 0 turns APQ off (env SHOP_APQ_CACHE_SIZE)")
+	authFlags(fs, getenv, &c.auth)
 	err := setFromEnv(fs, getenv, map[string]string{
 		"shutdown-timeout":    "SHOP_SHUTDOWN_TIMEOUT",
 		"max-depth":           "SHOP_MAX_DEPTH",
@@ -174,6 +186,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	c.limits.NoIntrospection = !c.introspection
 	logger, err := newLogger(c.logFormat, stderr)
 	if err != nil {
+		return err
+	}
+	if c.auth.verifier, err = setupAuth(c.auth, getenv, logger); err != nil {
 		return err
 	}
 
@@ -280,7 +295,7 @@ func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveCon
 	if apq == 0 {
 		apq = -1 // off
 	}
-	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, APQCacheSize: apq})
+	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, APQCacheSize: apq, Auth: c.auth.verifier})
 	ide := playground.Handler("Shop subgraph", "/query", playground.WithGraphiqlPersistStateInURL(true))
 	mux := http.NewServeMux()
 	mux.Handle("/query", m.Instrument("/query", gql))

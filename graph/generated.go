@@ -31,6 +31,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Entity() EntityResolver
+	Mutation() MutationResolver
 	Product() ProductResolver
 	ProductConnection() ProductConnectionResolver
 	Profile() ProfileResolver
@@ -44,6 +45,11 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	DeleteProductPayload struct {
+		DeletedProductID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	Entity struct {
 		FindProduct func(childComplexity int, reps []*model.ProductRepresentation) int
 		FindProfile func(childComplexity int, reps []*model.ProfileRepresentation) int
@@ -61,6 +67,17 @@ type ComplexityRoot struct {
 	Money struct {
 		Amount       func(childComplexity int) int
 		CurrencyCode func(childComplexity int) int
+	}
+
+	Mutation struct {
+		CreateProduct       func(childComplexity int, input model.CreateProductInput) int
+		CreateShop          func(childComplexity int, input model.CreateShopInput) int
+		DeleteProduct       func(childComplexity int, id string) int
+		SetFeaturedProducts func(childComplexity int, shopID string, productIds []string) int
+		SetShopStatus       func(childComplexity int, shopID string, status model.ShopStatus) int
+		UpdateProduct       func(childComplexity int, input model.UpdateProductInput) int
+		UpdateShop          func(childComplexity int, input model.UpdateShopInput) int
+		UpsertProducts      func(childComplexity int, shopID string, products []*model.ProductInput) int
 	}
 
 	PageInfo struct {
@@ -99,12 +116,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProductPayload struct {
+		Product    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Profile struct {
 		ID   func(childComplexity int) int
 		Shop func(childComplexity int) int
 	}
 
 	Query struct {
+		MyShop             func(childComplexity int) int
 		Product            func(childComplexity int, id string) int
 		Shop               func(childComplexity int, id string) int
 		Shops              func(childComplexity int, first *int, after *string) int
@@ -137,10 +160,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ShopPayload struct {
+		Shop       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Tweet struct {
 		Author func(childComplexity int) int
 		ID     func(childComplexity int) int
 		Shop   func(childComplexity int) int
+	}
+
+	UpsertProductsPayload struct {
+		Products   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	_Service struct {
@@ -158,6 +197,16 @@ type EntityResolver interface {
 	FindShop(ctx context.Context, reps []*model.ShopRepresentation) ([]*model.Shop, error)
 	FindTweet(ctx context.Context, reps []*model.TweetRepresentation) ([]*model.Tweet, error)
 }
+type MutationResolver interface {
+	CreateShop(ctx context.Context, input model.CreateShopInput) (*model.ShopPayload, error)
+	UpdateShop(ctx context.Context, input model.UpdateShopInput) (*model.ShopPayload, error)
+	SetShopStatus(ctx context.Context, shopID string, status model.ShopStatus) (*model.ShopPayload, error)
+	CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error)
+	UpdateProduct(ctx context.Context, input model.UpdateProductInput) (*model.ProductPayload, error)
+	DeleteProduct(ctx context.Context, id string) (*model.DeleteProductPayload, error)
+	UpsertProducts(ctx context.Context, shopID string, products []*model.ProductInput) (*model.UpsertProductsPayload, error)
+	SetFeaturedProducts(ctx context.Context, shopID string, productIds []string) (*model.ShopPayload, error)
+}
 type ProductResolver interface {
 	Shop(ctx context.Context, obj *model.Product) (*model.Shop, error)
 }
@@ -171,6 +220,7 @@ type QueryResolver interface {
 	Shop(ctx context.Context, id string) (*model.Shop, error)
 	Product(ctx context.Context, id string) (*model.Product, error)
 	Shops(ctx context.Context, first *int, after *string) (*model.ShopConnection, error)
+	MyShop(ctx context.Context) (*model.Shop, error)
 }
 type ShopResolver interface {
 	FeaturedProducts(ctx context.Context, obj *model.Shop, first *int) ([]*model.Product, error)
@@ -200,6 +250,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "DeleteProductPayload.deletedProductId":
+		if e.ComplexityRoot.DeleteProductPayload.DeletedProductID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProductPayload.DeletedProductID(childComplexity), true
+	case "DeleteProductPayload.userErrors":
+		if e.ComplexityRoot.DeleteProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProductPayload.UserErrors(childComplexity), true
 
 	case "Entity.findProduct":
 		if e.ComplexityRoot.Entity.FindProduct == nil {
@@ -283,6 +346,95 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Money.CurrencyCode(childComplexity), true
+
+	case "Mutation.createProduct":
+		if e.ComplexityRoot.Mutation.CreateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProduct(childComplexity, args["input"].(model.CreateProductInput)), true
+	case "Mutation.createShop":
+		if e.ComplexityRoot.Mutation.CreateShop == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createShop_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateShop(childComplexity, args["input"].(model.CreateShopInput)), true
+	case "Mutation.deleteProduct":
+		if e.ComplexityRoot.Mutation.DeleteProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["id"].(string)), true
+	case "Mutation.setFeaturedProducts":
+		if e.ComplexityRoot.Mutation.SetFeaturedProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setFeaturedProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetFeaturedProducts(childComplexity, args["shopId"].(string), args["productIds"].([]string)), true
+	case "Mutation.setShopStatus":
+		if e.ComplexityRoot.Mutation.SetShopStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setShopStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetShopStatus(childComplexity, args["shopId"].(string), args["status"].(model.ShopStatus)), true
+	case "Mutation.updateProduct":
+		if e.ComplexityRoot.Mutation.UpdateProduct == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProduct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProduct(childComplexity, args["input"].(model.UpdateProductInput)), true
+	case "Mutation.updateShop":
+		if e.ComplexityRoot.Mutation.UpdateShop == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateShop_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateShop(childComplexity, args["input"].(model.UpdateShopInput)), true
+	case "Mutation.upsertProducts":
+		if e.ComplexityRoot.Mutation.UpsertProducts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_upsertProducts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpsertProducts(childComplexity, args["shopId"].(string), args["products"].([]*model.ProductInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -432,6 +584,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
 
+	case "ProductPayload.product":
+		if e.ComplexityRoot.ProductPayload.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPayload.Product(childComplexity), true
+	case "ProductPayload.userErrors":
+		if e.ComplexityRoot.ProductPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPayload.UserErrors(childComplexity), true
+
 	case "Profile.id":
 		if e.ComplexityRoot.Profile.ID == nil {
 			break
@@ -445,6 +610,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Profile.Shop(childComplexity), true
 
+	case "Query.myShop":
+		if e.ComplexityRoot.Query.MyShop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyShop(childComplexity), true
 	case "Query.product":
 		if e.ComplexityRoot.Query.Product == nil {
 			break
@@ -605,6 +776,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShopEdge.Node(childComplexity), true
 
+	case "ShopPayload.shop":
+		if e.ComplexityRoot.ShopPayload.Shop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopPayload.Shop(childComplexity), true
+	case "ShopPayload.userErrors":
+		if e.ComplexityRoot.ShopPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopPayload.UserErrors(childComplexity), true
+
 	case "Tweet.author":
 		if e.ComplexityRoot.Tweet.Author == nil {
 			break
@@ -624,6 +808,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tweet.Shop(childComplexity), true
 
+	case "UpsertProductsPayload.products":
+		if e.ComplexityRoot.UpsertProductsPayload.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertProductsPayload.Products(childComplexity), true
+	case "UpsertProductsPayload.userErrors":
+		if e.ComplexityRoot.UpsertProductsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpsertProductsPayload.UserErrors(childComplexity), true
+
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
 	case "_Service.sdl":
 		if e.ComplexityRoot._Service.SDL == nil {
 			break
@@ -640,10 +856,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("CreateProductInput", ec.unmarshalInputCreateProductInput),
+			graphql.NewInputUnmarshaler("CreateShopInput", ec.unmarshalInputCreateShopInput),
+			graphql.NewInputUnmarshaler("ImageInput", ec.unmarshalInputImageInput),
+			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
 			graphql.NewInputUnmarshaler("ProductRepresentation", ec.unmarshalInputProductRepresentation),
 			graphql.NewInputUnmarshaler("ProfileRepresentation", ec.unmarshalInputProfileRepresentation),
 			graphql.NewInputUnmarshaler("ShopRepresentation", ec.unmarshalInputShopRepresentation),
 			graphql.NewInputUnmarshaler("TweetRepresentation", ec.unmarshalInputTweetRepresentation),
+			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
+			graphql.NewInputUnmarshaler("UpdateShopInput", ec.unmarshalInputUpdateShopInput),
 		)
 	}
 	first := true
@@ -678,6 +900,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -924,6 +1161,217 @@ type Query {
     "A cursor from a previous page's edge or pageInfo.endCursor; the page starts after it."
     after: String
   ): ShopConnection!
+  "The signed-in merchant's shop, in any status; null when the merchant has none. Needs a bearer token."
+  myShop: Shop
+}
+
+"""
+The merchant write API. Every mutation needs ` + "`" + `Authorization: Bearer <JWT>` + "`" + `
+(UNAUTHENTICATED otherwise) and acts on the caller's own shop (FORBIDDEN
+otherwise); each is one transaction that writes nothing when it fails.
+Business-rule failures come back in ` + "`" + `userErrors` + "`" + `, all of them at once, each
+with the path of the input field it concerns, counted from the mutation's
+arguments: ` + "`" + `["input", "product", "price"]` + "`" + `, ` + "`" + `["products", "3", "price"]` + "`" + `.
+"""
+type Mutation {
+  "Create the caller's shop, as a DRAFT: set it ACTIVE with setShopStatus to show it. One shop per profile (TAKEN otherwise)."
+  createShop(
+    "The new shop."
+    input: CreateShopInput!
+  ): ShopPayload!
+  "Change a shop's name, description or store URL; only the fields given change."
+  updateShop(
+    "The shop and the fields to change."
+    input: UpdateShopInput!
+  ): ShopPayload!
+  "Show (ACTIVE) or hide (DRAFT) a shop. Only platform staff set or lift SUSPENDED (FORBIDDEN_STATUS otherwise)."
+  setShopStatus(
+    "The shop's id."
+    shopId: ID!
+    "The new status."
+    status: ShopStatus!
+  ): ShopPayload!
+  "Add a product to a shop's catalogue; its SKU must be new to the shop (TAKEN otherwise)."
+  createProduct(
+    "The shop and the product."
+    input: CreateProductInput!
+  ): ProductPayload!
+  "Change a product; only the fields given change, and the product as changed must be valid."
+  updateProduct(
+    "The product and the fields to change."
+    input: UpdateProductInput!
+  ): ProductPayload!
+  "Delete a product; it also leaves the shop's featured list."
+  deleteProduct(
+    "The product's id."
+    id: ID!
+  ): DeleteProductPayload!
+  "Create or update products by SKU, at most 1,000 a call."
+  upsertProducts(
+    "The shop's id."
+    shopId: ID!
+    "The products: a SKU the shop has updates that product in place, keeping its place in the catalogue; a new SKU is appended."
+    products: [ProductInput!]!
+  ): UpsertProductsPayload!
+  "Replace the carousel: at most 5 distinct products of the shop, in order."
+  setFeaturedProducts(
+    "The shop's id."
+    shopId: ID!
+    "The products to feature, in carousel order; an empty list features nothing."
+    productIds: [ID!]!
+  ): ShopPayload!
+}
+
+"A new shop. Its owner is the signed-in profile."
+input CreateShopInput {
+  "The shop's display name, 1 to 80 characters."
+  name: String!
+  "A short plain-text description, at most 5,000 characters."
+  description: String
+  "The merchant's online store: an absolute https URL."
+  storeUrl: URL!
+}
+
+"Changes to a shop: only the fields given change; null clears description."
+input UpdateShopInput {
+  "The shop's id."
+  shopId: ID!
+  "A new display name, 1 to 80 characters."
+  name: String
+  "A new description; null removes it."
+  description: String
+  "A new store URL: an absolute https URL."
+  storeUrl: URL
+}
+
+"A product photo."
+input ImageInput {
+  "Where the image is served from: an absolute https URL."
+  url: URL!
+  "A description of the image for screen readers, at most 500 characters."
+  altText: String
+  "Width in pixels, when known: positive."
+  width: Int
+  "Height in pixels, when known: positive."
+  height: Int
+}
+
+"A product as the merchant gives it."
+input ProductInput {
+  "The merchant's own identifier, 1 to 100 characters, unique within the shop."
+  sku: String!
+  "The product's title, 1 to 150 characters."
+  title: String!
+  "A plain-text description, at most 5,000 characters."
+  description: String
+  "The product page on the merchant's store: an absolute https URL."
+  url: URL!
+  "The product's main photo."
+  image: ImageInput!
+  "The current price: not negative, with at most the currency's minor digits (\"19.90\" USD, \"1500\" JPY)."
+  price: Decimal!
+  "The price before a discount: greater than price, in the same currency."
+  compareAtPrice: Decimal
+  "The currency of price and compareAtPrice: an ISO 4217 code of a circulating currency."
+  currencyCode: CurrencyCode!
+  "Whether the product can be bought now."
+  availability: ProductAvailability = IN_STOCK
+  "The product's condition."
+  condition: ProductCondition = NEW
+  "The product's brand, at most 150 characters."
+  brand: String
+}
+
+"A product to add to a shop."
+input CreateProductInput {
+  "The shop's id."
+  shopId: ID!
+  "The product."
+  product: ProductInput!
+}
+
+"Only the fields given change. Null clears description, compareAtPrice and brand; the other fields cannot be null. The product as changed is validated as a whole."
+input UpdateProductInput {
+  "The product's id."
+  id: ID!
+  "A new title, 1 to 150 characters."
+  title: String
+  "A new description; null removes it."
+  description: String
+  "A new product page URL: an absolute https URL."
+  url: URL
+  "A new photo; it replaces the whole image, alt text and size included."
+  image: ImageInput
+  "A new price, in the product's currency (or currencyCode, when given)."
+  price: Decimal
+  "A new price before a discount; null removes it."
+  compareAtPrice: Decimal
+  "A new currency for price and compareAtPrice."
+  currencyCode: CurrencyCode
+  "A new availability."
+  availability: ProductAvailability
+  "A new condition."
+  condition: ProductCondition
+  "A new brand; null removes it."
+  brand: String
+}
+
+"The result of a shop mutation."
+type ShopPayload {
+  "The shop as it is after the mutation; null when it failed."
+  shop: Shop
+  "What was wrong with the input; empty on success, and then something was written."
+  userErrors: [UserError!]!
+}
+
+"The result of a product mutation."
+type ProductPayload {
+  "The product as it is after the mutation; null when it failed."
+  product: Product
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of deleteProduct."
+type DeleteProductPayload {
+  "The id of the product deleted; null when it failed."
+  deletedProductId: ID
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of upsertProducts."
+type UpsertProductsPayload {
+  "The products as they are after the mutation, in the order given; empty when it failed."
+  products: [Product!]!
+  "What was wrong with the input; empty on success. Nothing is written when there is any."
+  userErrors: [UserError!]!
+}
+
+"A problem with a mutation's input, for a merchant's form to show next to the field."
+type UserError {
+  "Path to the input field, e.g. [\"products\", \"3\", \"price\"]: argument names, input field names and 0-based list indexes; null when the problem is with the input as a whole."
+  field: [String!]
+  "What is wrong, in English, for the merchant."
+  message: String!
+  "What kind of problem it is."
+  code: UserErrorCode!
+}
+
+"Kinds of problems with a mutation's input."
+enum UserErrorCode {
+  "The value breaks a rule: a required field is blank, a URL is not https, a price has too many decimals, …"
+  INVALID
+  "The text is longer than the field allows."
+  TOO_LONG
+  "The list is longer than allowed, or the shop would hold too many products."
+  TOO_MANY
+  "The value is already used: a profile's second shop, a SKU the shop has."
+  TAKEN
+  "The shop or product does not exist, or is not of this shop."
+  NOT_FOUND
+  "The status change is reserved to platform staff: setting or lifting SUSPENDED."
+  FORBIDDEN_STATUS
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -1023,6 +1471,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_DeleteProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedProductId":
+		return ec.fieldContext_DeleteProductPayload_deletedProductId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteProductPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Image(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "url":
@@ -1119,6 +1577,16 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_ProductPayload_product(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProductPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Profile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1179,6 +1647,16 @@ func (ec *executionContext) childFields_ShopEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type ShopEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ShopPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shop":
+		return ec.fieldContext_ShopPayload_shop(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShopPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Tweet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1189,6 +1667,28 @@ func (ec *executionContext) childFields_Tweet(ctx context.Context, field graphql
 		return ec.fieldContext_Tweet_shop(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tweet", field.Name)
+}
+
+func (ec *executionContext) childFields_UpsertProductsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "products":
+		return ec.fieldContext_UpsertProductsPayload_products(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpsertProductsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpsertProductsPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1368,6 +1868,142 @@ func (ec *executionContext) field_Entity_findTweet_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["reps"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateProductInput, error) {
+			return ec.unmarshalNCreateProductInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCreateProductInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createShop_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateShopInput, error) {
+			return ec.unmarshalNCreateShopInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCreateShopInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setFeaturedProducts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "productIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productIds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setShopStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (model.ShopStatus, error) {
+			return ec.unmarshalNShopStatus2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProduct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProductInput, error) {
+			return ec.unmarshalNUpdateProductInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUpdateProductInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateShop_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateShopInput, error) {
+			return ec.unmarshalNUpdateShopInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUpdateShopInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_upsertProducts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "shopId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["shopId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "products",
+		func(ctx context.Context, v any) ([]*model.ProductInput, error) {
+			return ec.unmarshalNProductInput2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["products"] = arg1
 	return args, nil
 }
 
@@ -1558,6 +2194,61 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _DeleteProductPayload_deletedProductId(ctx context.Context, field graphql.CollectedField, obj *model.DeleteProductPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteProductPayload_deletedProductId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedProductID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteProductPayload_deletedProductId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteProductPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteProductPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.DeleteProductPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteProductPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteProductPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeleteProductPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Entity_findProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -1871,6 +2562,358 @@ func (ec *executionContext) _Money_currencyCode(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Money_currencyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "CurrencyCode")
+}
+
+func (ec *executionContext) _Mutation_createShop(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createShop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateShop(ctx, fc.Args["input"].(model.CreateShopInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopPayload) graphql.Marshaler {
+			return ec.marshalNShopPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createShop(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createShop_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateShop(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateShop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateShop(ctx, fc.Args["input"].(model.UpdateShopInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopPayload) graphql.Marshaler {
+			return ec.marshalNShopPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateShop(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateShop_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setShopStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setShopStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetShopStatus(ctx, fc.Args["shopId"].(string), fc.Args["status"].(model.ShopStatus))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopPayload) graphql.Marshaler {
+			return ec.marshalNShopPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setShopStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setShopStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProduct(ctx, fc.Args["input"].(model.CreateProductInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
+			return ec.marshalNProductPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProduct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProduct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProduct(ctx, fc.Args["input"].(model.UpdateProductInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
+			return ec.marshalNProductPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProduct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProduct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteProduct(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteProduct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteProduct(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteProductPayload) graphql.Marshaler {
+			return ec.marshalNDeleteProductPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDeleteProductPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteProduct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteProductPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteProduct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_upsertProducts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_upsertProducts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpsertProducts(ctx, fc.Args["shopId"].(string), fc.Args["products"].([]*model.ProductInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UpsertProductsPayload) graphql.Marshaler {
+			return ec.marshalNUpsertProductsPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUpsertProductsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_upsertProducts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpsertProductsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_upsertProducts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setFeaturedProducts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setFeaturedProducts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetFeaturedProducts(ctx, fc.Args["shopId"].(string), fc.Args["productIds"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopPayload) graphql.Marshaler {
+			return ec.marshalNShopPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setFeaturedProducts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setFeaturedProducts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -2497,6 +3540,70 @@ func (ec *executionContext) fieldContext_ProductEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ProductPayload_product(ctx context.Context, field graphql.CollectedField, obj *model.ProductPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPayload_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Product) graphql.Marshaler {
+			return ec.marshalOProduct2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPayload_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ProductPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Profile_id(ctx context.Context, field graphql.CollectedField, obj *model.Profile) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2680,6 +3787,38 @@ func (ec *executionContext) fieldContext_Query_shops(ctx context.Context, field 
 	if fc.Args, err = ec.field_Query_shops_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myShop(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myShop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyShop(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Shop) graphql.Marshaler {
+			return ec.marshalOShop2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShop(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myShop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shop(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -3291,6 +4430,70 @@ func (ec *executionContext) fieldContext_ShopEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _ShopPayload_shop(ctx context.Context, field graphql.CollectedField, obj *model.ShopPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopPayload_shop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Shop) graphql.Marshaler {
+			return ec.marshalOShop2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShop(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShopPayload_shop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Shop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShopPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.ShopPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tweet_id(ctx context.Context, field graphql.CollectedField, obj *model.Tweet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3376,6 +4579,139 @@ func (ec *executionContext) fieldContext_Tweet_shop(_ context.Context, field gra
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UpsertProductsPayload_products(ctx context.Context, field graphql.CollectedField, obj *model.UpsertProductsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertProductsPayload_products(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Products, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertProductsPayload_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpsertProductsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpsertProductsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.UpsertProductsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpsertProductsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpsertProductsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpsertProductsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserError_field(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_message(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserError_code(ctx context.Context, field graphql.CollectedField, obj *model.UserError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
+			return ec.marshalNUserErrorCode2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserError", field, false, false, "UserErrorCode")
 }
 
 func (ec *executionContext) __Service_sdl(ctx context.Context, field graphql.CollectedField, obj *fedruntime.Service) (ret graphql.Marshaler) {
@@ -4474,6 +5810,293 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputCreateProductInput(ctx context.Context, obj any) (model.CreateProductInput, error) {
+	var it model.CreateProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shopId", "product"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "product":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("product"))
+			data, err := ec.unmarshalNProductInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Product = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateProductInput unmarshals raw into the CreateProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateProductInput(ctx context.Context, raw any) (model.CreateProductInput, error) {
+	var out model.CreateProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProductInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateShopInput(ctx context.Context, obj any) (model.CreateShopInput, error) {
+	var it model.CreateShopInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "storeUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "storeUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeUrl"))
+			data, err := ec.unmarshalNURL2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreURL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateShopInput unmarshals raw into the CreateShopInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateShopInput(ctx context.Context, raw any) (model.CreateShopInput, error) {
+	var out model.CreateShopInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateShopInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImageInput(ctx context.Context, obj any) (model.ImageInput, error) {
+	var it model.ImageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "altText", "width", "height"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNURL2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "altText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("altText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AltText = data
+		case "width":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("width"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Width = data
+		case "height":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("height"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Height = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImageInput unmarshals raw into the ImageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImageInput(ctx context.Context, raw any) (model.ImageInput, error) {
+	var out model.ImageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProductInput(ctx context.Context, obj any) (model.ProductInput, error) {
+	var it model.ProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["availability"]; !present {
+		asMap["availability"] = "IN_STOCK"
+	}
+	if _, present := asMap["condition"]; !present {
+		asMap["condition"] = "NEW"
+	}
+
+	fieldsInOrder := [...]string{"sku", "title", "description", "url", "image", "price", "compareAtPrice", "currencyCode", "availability", "condition", "brand"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNURL2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "image":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("image"))
+			data, err := ec.unmarshalNImageInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐImageInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Image = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNDecimal2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "compareAtPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compareAtPrice"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompareAtPrice = data
+		case "currencyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currencyCode"))
+			data, err := ec.unmarshalNCurrencyCode2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCurrencyCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrencyCode = data
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalOProductAvailability2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOProductCondition2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductCondition(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "brand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("brand"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Brand = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProductInput unmarshals raw into the ProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProductInput(ctx context.Context, raw any) (model.ProductInput, error) {
+	var out model.ProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProductInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProductRepresentation(ctx context.Context, obj any) (model.ProductRepresentation, error) {
 	var it model.ProductRepresentation
 	if obj == nil {
@@ -4649,6 +6272,181 @@ func UnmarshalTweetRepresentation(ctx context.Context, raw any) (model.TweetRepr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateProductInput(ctx context.Context, obj any) (model.UpdateProductInput, error) {
+	var it model.UpdateProductInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "title", "description", "url", "image", "price", "compareAtPrice", "currencyCode", "availability", "condition", "brand"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOURL2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = graphql.OmittableOf(data)
+		case "image":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("image"))
+			data, err := ec.unmarshalOImageInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐImageInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Image = graphql.OmittableOf(data)
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = graphql.OmittableOf(data)
+		case "compareAtPrice":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("compareAtPrice"))
+			data, err := ec.unmarshalODecimal2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDecimal(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompareAtPrice = graphql.OmittableOf(data)
+		case "currencyCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currencyCode"))
+			data, err := ec.unmarshalOCurrencyCode2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCurrencyCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CurrencyCode = graphql.OmittableOf(data)
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalOProductAvailability2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = graphql.OmittableOf(data)
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalOProductCondition2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductCondition(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = graphql.OmittableOf(data)
+		case "brand":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("brand"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Brand = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProductInput unmarshals raw into the UpdateProductInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProductInput(ctx context.Context, raw any) (model.UpdateProductInput, error) {
+	var out model.UpdateProductInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProductInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateShopInput(ctx context.Context, obj any) (model.UpdateShopInput, error) {
+	var it model.UpdateShopInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"shopId", "name", "description", "storeUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "shopId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shopId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShopID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = graphql.OmittableOf(data)
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = graphql.OmittableOf(data)
+		case "storeUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storeUrl"))
+			data, err := ec.unmarshalOURL2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StoreURL = graphql.OmittableOf(data)
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateShopInput unmarshals raw into the UpdateShopInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateShopInput(ctx context.Context, raw any) (model.UpdateShopInput, error) {
+	var out model.UpdateShopInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateShopInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -4697,6 +6495,44 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var deleteProductPayloadImplementors = []string{"DeleteProductPayload"}
+
+func (ec *executionContext) _DeleteProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteProductPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteProductPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteProductPayload")
+		case "deletedProductId":
+			out.Values[i] = ec._DeleteProductPayload_deletedProductId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DeleteProductPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var entityImplementors = []string{"Entity"}
 
@@ -4824,6 +6660,98 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "currencyCode":
 			out.Values[i] = ec._Money_currencyCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createShop":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createShop(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateShop":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateShop(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setShopStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setShopStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createProduct":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProduct(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProduct":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProduct(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteProduct":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteProduct(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upsertProducts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_upsertProducts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setFeaturedProducts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setFeaturedProducts(ctx, field)
+			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -5078,6 +7006,44 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var productPayloadImplementors = []string{"ProductPayload"}
+
+func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductPayload")
+		case "product":
+			out.Values[i] = ec._ProductPayload_product(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ProductPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var profileImplementors = []string{"Profile", "_Entity"}
 
 func (ec *executionContext) _Profile(ctx context.Context, sel ast.SelectionSet, obj *model.Profile) graphql.Marshaler {
@@ -5153,6 +7119,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_shops(ctx, field)
+				})
+		case "myShop":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myShop(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -5364,6 +7336,44 @@ func (ec *executionContext) _ShopEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var shopPayloadImplementors = []string{"ShopPayload"}
+
+func (ec *executionContext) _ShopPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShopPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopPayload")
+		case "shop":
+			out.Values[i] = ec._ShopPayload_shop(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ShopPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var tweetImplementors = []string{"Tweet", "_Entity"}
 
 func (ec *executionContext) _Tweet(ctx context.Context, sel ast.SelectionSet, obj *model.Tweet) graphql.Marshaler {
@@ -5391,6 +7401,87 @@ func (ec *executionContext) _Tweet(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Tweet_shop(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var upsertProductsPayloadImplementors = []string{"UpsertProductsPayload"}
+
+func (ec *executionContext) _UpsertProductsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UpsertProductsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upsertProductsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpsertProductsPayload")
+		case "products":
+			out.Values[i] = ec._UpsertProductsPayload_products(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._UpsertProductsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userErrorImplementors = []string{"UserError"}
+
+func (ec *executionContext) _UserError(ctx context.Context, sel ast.SelectionSet, obj *model.UserError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserError")
+		case "field":
+			out.Values[i] = ec._UserError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._UserError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._UserError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5817,6 +7908,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCreateProductInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCreateProductInput(ctx context.Context, v any) (model.CreateProductInput, error) {
+	res, err := ec.unmarshalInputCreateProductInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateShopInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCreateShopInput(ctx context.Context, v any) (model.CreateShopInput, error) {
+	res, err := ec.unmarshalInputCreateShopInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCurrencyCode2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCurrencyCode(ctx context.Context, v any) (model.CurrencyCode, error) {
 	var res model.CurrencyCode
 	err := res.UnmarshalGQL(v)
@@ -5851,6 +7952,14 @@ func (ec *executionContext) marshalNDecimal2githubᚗcomᚋshopᚑsubgraphᚋsho
 	return v
 }
 
+func (ec *executionContext) marshalNDeleteProductPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDeleteProductPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteProductPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteProductPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteProductPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFieldSet2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -5879,12 +7988,46 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNImage2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐImage(ctx context.Context, sel ast.SelectionSet, v *model.Image) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Image!")
 		return graphql.Null
 	}
 	return ec._Image(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImageInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐImageInput(ctx context.Context, v any) (*model.ImageInput, error) {
+	res, err := ec.unmarshalInputImageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -5993,6 +8136,33 @@ func (ec *executionContext) marshalNProductEdge2ᚖgithubᚗcomᚋshopᚑsubgrap
 	return ec._ProductEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNProductInput2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInputᚄ(ctx context.Context, v any) ([]*model.ProductInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ProductInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNProductInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNProductInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInput(ctx context.Context, v any) (*model.ProductInput, error) {
+	res, err := ec.unmarshalInputProductInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProductPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductPayload!")
+		return graphql.Null
+	}
+	return ec._ProductPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNProductRepresentation2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductRepresentationᚄ(ctx context.Context, v any) ([]*model.ProductRepresentation, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -6095,6 +8265,14 @@ func (ec *executionContext) marshalNShopEdge2ᚖgithubᚗcomᚋshopᚑsubgraph�
 	return ec._ShopEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNShopPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShopPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShopPayload!")
+		return graphql.Null
+	}
+	return ec._ShopPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNShopRepresentation2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopRepresentationᚄ(ctx context.Context, v any) ([]*model.ShopRepresentation, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -6164,6 +8342,58 @@ func (ec *executionContext) unmarshalNURL2githubᚗcomᚋshopᚑsubgraphᚋshop�
 }
 
 func (ec *executionContext) marshalNURL2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx context.Context, sel ast.SelectionSet, v model.URL) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNUpdateProductInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUpdateProductInput(ctx context.Context, v any) (model.UpdateProductInput, error) {
+	res, err := ec.unmarshalInputUpdateProductInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateShopInput2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUpdateShopInput(ctx context.Context, v any) (model.UpdateShopInput, error) {
+	res, err := ec.unmarshalInputUpdateShopInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpsertProductsPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUpsertProductsPayload(ctx context.Context, sel ast.SelectionSet, v *model.UpsertProductsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpsertProductsPayload!")
+		return graphql.Null
+	}
+	return ec._UpsertProductsPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserError2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserError2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserError2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserError(ctx context.Context, sel ast.SelectionSet, v *model.UserError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserError!")
+		return graphql.Null
+	}
+	return ec._UserError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserErrorCode2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, v any) (model.UserErrorCode, error) {
+	var res model.UserErrorCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserErrorCode2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorCode(ctx context.Context, sel ast.SelectionSet, v model.UserErrorCode) graphql.Marshaler {
 	return v
 }
 
@@ -6544,6 +8774,38 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOCurrencyCode2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCurrencyCode(ctx context.Context, v any) (*model.CurrencyCode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CurrencyCode)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCurrencyCode2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCurrencyCode(ctx context.Context, sel ast.SelectionSet, v *model.CurrencyCode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalODecimal2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDecimal(ctx context.Context, v any) (*model.Decimal, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Decimal)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODecimal2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐDecimal(ctx context.Context, sel ast.SelectionSet, v *model.Decimal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -6560,6 +8822,14 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	_ = ctx
 	res := graphql.MarshalID(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOImageInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐImageInput(ctx context.Context, v any) (*model.ImageInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputImageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -6605,6 +8875,38 @@ func (ec *executionContext) marshalOProduct2ᚖgithubᚗcomᚋshopᚑsubgraphᚋ
 		return graphql.Null
 	}
 	return ec._Product(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProductAvailability2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductAvailability(ctx context.Context, v any) (*model.ProductAvailability, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ProductAvailability)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProductAvailability2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductAvailability(ctx context.Context, sel ast.SelectionSet, v *model.ProductAvailability) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOProductCondition2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductCondition(ctx context.Context, v any) (*model.ProductCondition, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ProductCondition)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProductCondition2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductCondition(ctx context.Context, sel ast.SelectionSet, v *model.ProductCondition) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOProfile2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProfile(ctx context.Context, sel ast.SelectionSet, v []*model.Profile) graphql.Marshaler {
@@ -6738,6 +9040,22 @@ func (ec *executionContext) marshalOTweet2ᚖgithubᚗcomᚋshopᚑsubgraphᚋsh
 		return graphql.Null
 	}
 	return ec._Tweet(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOURL2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx context.Context, v any) (*model.URL, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.URL)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOURL2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐURL(ctx context.Context, sel ast.SelectionSet, v *model.URL) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO_Entity2githubᚗcomᚋ99designsᚋgqlgenᚋpluginᚋfederationᚋfedruntimeᚐEntity(ctx context.Context, sel ast.SelectionSet, v fedruntime.Entity) graphql.Marshaler {

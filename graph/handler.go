@@ -16,6 +16,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -39,6 +40,9 @@ type Options struct {
 	// APQCacheSize is how many automatic persisted queries are kept; 0 means
 	// 1,000, negative turns APQ off.
 	APQCacheSize int
+	// Auth verifies bearer tokens for the merchant write API; nil accepts
+	// none, so mutations and myShop are UNAUTHENTICATED.
+	Auth *auth.Verifier
 	// Limits bound what one request may ask.
 	Limits Limits
 }
@@ -79,7 +83,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Operations != nil {
 		srv.AroundResponses(observeOperations(o.Operations))
 	}
-	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, loaders.Middleware(o.Store, o.Loaders, srv))
+	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, auth.Middleware(o.Auth, loaders.Middleware(o.Store, o.Loaders, srv)))
 }
 
 func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {

@@ -10,9 +10,125 @@ import (
 	"fmt"
 
 	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
+
+// CreateShop is the resolver for the createShop field.
+func (r *mutationResolver) CreateShop(ctx context.Context, input model.CreateShopInput) (*model.ShopPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, errs, err := catalog.CreateShop(ctx, r.Store, a, shopInput(input))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	return shopPayload(ctx, s, errs), nil
+}
+
+// UpdateShop is the resolver for the updateShop field.
+func (r *mutationResolver) UpdateShop(ctx context.Context, input model.UpdateShopInput) (*model.ShopPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, errs, err := catalog.UpdateShop(ctx, r.Store, a, idArg(input.ShopID), shopChanges(input))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	return shopPayload(ctx, s, errs), nil
+}
+
+// SetShopStatus is the resolver for the setShopStatus field.
+func (r *mutationResolver) SetShopStatus(ctx context.Context, shopID string, status model.ShopStatus) (*model.ShopPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, errs, err := catalog.SetShopStatus(ctx, r.Store, a, idArg(shopID), string(status))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	return shopPayload(ctx, s, errs), nil
+}
+
+// CreateProduct is the resolver for the createProduct field.
+func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, errs, err := catalog.CreateProduct(ctx, r.Store, a, idArg(input.ShopID), productInput(input.Product))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	return productPayload(ctx, p, errs), nil
+}
+
+// UpdateProduct is the resolver for the updateProduct field.
+func (r *mutationResolver) UpdateProduct(ctx context.Context, input model.UpdateProductInput) (*model.ProductPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, errs, err := catalog.UpdateProduct(ctx, r.Store, a, idArg(input.ID), productChanges(input))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	return productPayload(ctx, p, errs), nil
+}
+
+// DeleteProduct is the resolver for the deleteProduct field.
+func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (*model.DeleteProductPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	errs, err := catalog.DeleteProduct(ctx, r.Store, a, idArg(id))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	if len(errs) > 0 {
+		return &model.DeleteProductPayload{UserErrors: userErrors(errs)}, nil
+	}
+	written(ctx)
+	return &model.DeleteProductPayload{DeletedProductID: &id, UserErrors: userErrors(nil)}, nil
+}
+
+// UpsertProducts is the resolver for the upsertProducts field.
+func (r *mutationResolver) UpsertProducts(ctx context.Context, shopID string, products []*model.ProductInput) (*model.UpsertProductsPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, errs, err := catalog.UpsertProducts(ctx, r.Store, a, idArg(shopID), productInputs(products))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	out := &model.UpsertProductsPayload{Products: make([]*model.Product, len(rows)), UserErrors: userErrors(errs)}
+	if len(errs) == 0 {
+		written(ctx)
+	}
+	for i := range rows {
+		out.Products[i] = productModel(&rows[i])
+	}
+	return out, nil
+}
+
+// SetFeaturedProducts is the resolver for the setFeaturedProducts field.
+func (r *mutationResolver) SetFeaturedProducts(ctx context.Context, shopID string, productIds []string) (*model.ShopPayload, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, errs, err := catalog.SetFeaturedProducts(ctx, r.Store, a, idArg(shopID), productRefs(productIds))
+	if err != nil {
+		return nil, writeError(err)
+	}
+	return shopPayload(ctx, s, errs), nil
+}
 
 // Shop is the resolver for the shop field.
 func (r *productResolver) Shop(ctx context.Context, obj *model.Product) (*model.Shop, error) {
@@ -99,6 +215,20 @@ func (r *queryResolver) Shops(ctx context.Context, first *int, after *string) (*
 	return c, nil
 }
 
+// MyShop is the resolver for the myShop field.
+func (r *queryResolver) MyShop(ctx context.Context) (*model.Shop, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := loaders.For(ctx).ShopByOwner.Load(ctx, a.ProfileID)()
+	if err != nil || s == nil {
+		return nil, err
+	}
+	prefetchShopFields(ctx, []int64{s.ID}, selected(ctx))
+	return shopModel(s), nil
+}
+
 // FeaturedProducts is the resolver for the featuredProducts field.
 func (r *shopResolver) FeaturedProducts(ctx context.Context, obj *model.Shop, first *int) ([]*model.Product, error) {
 	n := maxFeatured
@@ -145,6 +275,9 @@ func (r *tweetResolver) Shop(ctx context.Context, obj *model.Tweet) (*model.Shop
 	return profileShop(ctx, obj.Author.ID)
 }
 
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Product returns ProductResolver implementation.
 func (r *Resolver) Product() ProductResolver { return &productResolver{r} }
 
@@ -169,6 +302,7 @@ func (r *Resolver) ShopConnection() ShopConnectionResolver { return &shopConnect
 func (r *Resolver) Tweet() TweetResolver { return &tweetResolver{r} }
 
 type (
+	mutationResolver          struct{ *Resolver }
 	productResolver           struct{ *Resolver }
 	productConnectionResolver struct{ *Resolver }
 	profileResolver           struct{ *Resolver }

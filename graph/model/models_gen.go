@@ -7,7 +7,35 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
 )
+
+// A product to add to a shop.
+type CreateProductInput struct {
+	// The shop's id.
+	ShopID string `json:"shopId"`
+	// The product.
+	Product *ProductInput `json:"product"`
+}
+
+// A new shop. Its owner is the signed-in profile.
+type CreateShopInput struct {
+	// The shop's display name, 1 to 80 characters.
+	Name string `json:"name"`
+	// A short plain-text description, at most 5,000 characters.
+	Description *string `json:"description,omitempty"`
+	// The merchant's online store: an absolute https URL.
+	StoreURL URL `json:"storeUrl"`
+}
+
+// The result of deleteProduct.
+type DeleteProductPayload struct {
+	// The id of the product deleted; null when it failed.
+	DeletedProductID *string `json:"deletedProductId,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
+}
 
 // A product photo.
 type Image struct {
@@ -21,12 +49,33 @@ type Image struct {
 	Height *int `json:"height,omitempty"`
 }
 
+// A product photo.
+type ImageInput struct {
+	// Where the image is served from: an absolute https URL.
+	URL URL `json:"url"`
+	// A description of the image for screen readers, at most 500 characters.
+	AltText *string `json:"altText,omitempty"`
+	// Width in pixels, when known: positive.
+	Width *int `json:"width,omitempty"`
+	// Height in pixels, when known: positive.
+	Height *int `json:"height,omitempty"`
+}
+
 // An exact amount of money in one currency.
 type Money struct {
 	// The amount, with exactly the currency's minor digits: "19.90" USD, "1500" JPY, "1.250" KWD.
 	Amount Decimal `json:"amount"`
 	// The amount's currency.
 	CurrencyCode CurrencyCode `json:"currencyCode"`
+}
+
+// The merchant write API. Every mutation needs `Authorization: Bearer <JWT>`
+// (UNAUTHENTICATED otherwise) and acts on the caller's own shop (FORBIDDEN
+// otherwise); each is one transaction that writes nothing when it fails.
+// Business-rule failures come back in `userErrors`, all of them at once, each
+// with the path of the input field it concerns, counted from the mutation's
+// arguments: `["input", "product", "price"]`, `["products", "3", "price"]`.
+type Mutation struct {
 }
 
 // Relay-style information about a page.
@@ -47,6 +96,40 @@ type ProductEdge struct {
 	Cursor string `json:"cursor"`
 	// The product.
 	Node *Product `json:"node"`
+}
+
+// A product as the merchant gives it.
+type ProductInput struct {
+	// The merchant's own identifier, 1 to 100 characters, unique within the shop.
+	Sku string `json:"sku"`
+	// The product's title, 1 to 150 characters.
+	Title string `json:"title"`
+	// A plain-text description, at most 5,000 characters.
+	Description *string `json:"description,omitempty"`
+	// The product page on the merchant's store: an absolute https URL.
+	URL URL `json:"url"`
+	// The product's main photo.
+	Image *ImageInput `json:"image"`
+	// The current price: not negative, with at most the currency's minor digits ("19.90" USD, "1500" JPY).
+	Price Decimal `json:"price"`
+	// The price before a discount: greater than price, in the same currency.
+	CompareAtPrice *Decimal `json:"compareAtPrice,omitempty"`
+	// The currency of price and compareAtPrice: an ISO 4217 code of a circulating currency.
+	CurrencyCode CurrencyCode `json:"currencyCode"`
+	// Whether the product can be bought now.
+	Availability *ProductAvailability `json:"availability,omitempty"`
+	// The product's condition.
+	Condition *ProductCondition `json:"condition,omitempty"`
+	// The product's brand, at most 150 characters.
+	Brand *string `json:"brand,omitempty"`
+}
+
+// The result of a product mutation.
+type ProductPayload struct {
+	// The product as it is after the mutation; null when it failed.
+	Product *Product `json:"product,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*UserError `json:"userErrors"`
 }
 
 type ProductRepresentation struct {
@@ -74,6 +157,14 @@ type ShopEdge struct {
 	Node *Shop `json:"node"`
 }
 
+// The result of a shop mutation.
+type ShopPayload struct {
+	// The shop as it is after the mutation; null when it failed.
+	Shop *Shop `json:"shop,omitempty"`
+	// What was wrong with the input; empty on success, and then something was written.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 type ShopRepresentation struct {
 	ID *string `json:"id,omitempty"`
 	// The @key this representation matched: one of the ShopMatchedKey constants.
@@ -87,6 +178,62 @@ type TweetRepresentation struct {
 	// The @key this representation matched: one of the TweetMatchedKey constants.
 	// gqlgen sets it from the fields the router sent; the router does not send it.
 	MatchedKey TweetMatchedKey `json:"-"`
+}
+
+// Only the fields given change. Null clears description, compareAtPrice and brand; the other fields cannot be null. The product as changed is validated as a whole.
+type UpdateProductInput struct {
+	// The product's id.
+	ID string `json:"id"`
+	// A new title, 1 to 150 characters.
+	Title graphql.Omittable[*string] `json:"title,omitempty"`
+	// A new description; null removes it.
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// A new product page URL: an absolute https URL.
+	URL graphql.Omittable[*URL] `json:"url,omitempty"`
+	// A new photo; it replaces the whole image, alt text and size included.
+	Image graphql.Omittable[*ImageInput] `json:"image,omitempty"`
+	// A new price, in the product's currency (or currencyCode, when given).
+	Price graphql.Omittable[*Decimal] `json:"price,omitempty"`
+	// A new price before a discount; null removes it.
+	CompareAtPrice graphql.Omittable[*Decimal] `json:"compareAtPrice,omitempty"`
+	// A new currency for price and compareAtPrice.
+	CurrencyCode graphql.Omittable[*CurrencyCode] `json:"currencyCode,omitempty"`
+	// A new availability.
+	Availability graphql.Omittable[*ProductAvailability] `json:"availability,omitempty"`
+	// A new condition.
+	Condition graphql.Omittable[*ProductCondition] `json:"condition,omitempty"`
+	// A new brand; null removes it.
+	Brand graphql.Omittable[*string] `json:"brand,omitempty"`
+}
+
+// Changes to a shop: only the fields given change; null clears description.
+type UpdateShopInput struct {
+	// The shop's id.
+	ShopID string `json:"shopId"`
+	// A new display name, 1 to 80 characters.
+	Name graphql.Omittable[*string] `json:"name,omitempty"`
+	// A new description; null removes it.
+	Description graphql.Omittable[*string] `json:"description,omitempty"`
+	// A new store URL: an absolute https URL.
+	StoreURL graphql.Omittable[*URL] `json:"storeUrl,omitempty"`
+}
+
+// The result of upsertProducts.
+type UpsertProductsPayload struct {
+	// The products as they are after the mutation, in the order given; empty when it failed.
+	Products []*Product `json:"products"`
+	// What was wrong with the input; empty on success. Nothing is written when there is any.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
+// A problem with a mutation's input, for a merchant's form to show next to the field.
+type UserError struct {
+	// Path to the input field, e.g. ["products", "3", "price"]: argument names, input field names and 0-based list indexes; null when the problem is with the input as a whole.
+	Field []string `json:"field,omitempty"`
+	// What is wrong, in English, for the merchant.
+	Message string `json:"message"`
+	// What kind of problem it is.
+	Code UserErrorCode `json:"code"`
 }
 
 // Whether a product can be bought, as in the common product-feed specs.
@@ -273,6 +420,76 @@ func (e *ShopStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ShopStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Kinds of problems with a mutation's input.
+type UserErrorCode string
+
+const (
+	// The value breaks a rule: a required field is blank, a URL is not https, a price has too many decimals, …
+	UserErrorCodeInvalid UserErrorCode = "INVALID"
+	// The text is longer than the field allows.
+	UserErrorCodeTooLong UserErrorCode = "TOO_LONG"
+	// The list is longer than allowed, or the shop would hold too many products.
+	UserErrorCodeTooMany UserErrorCode = "TOO_MANY"
+	// The value is already used: a profile's second shop, a SKU the shop has.
+	UserErrorCodeTaken UserErrorCode = "TAKEN"
+	// The shop or product does not exist, or is not of this shop.
+	UserErrorCodeNotFound UserErrorCode = "NOT_FOUND"
+	// The status change is reserved to platform staff: setting or lifting SUSPENDED.
+	UserErrorCodeForbiddenStatus UserErrorCode = "FORBIDDEN_STATUS"
+)
+
+var AllUserErrorCode = []UserErrorCode{
+	UserErrorCodeInvalid,
+	UserErrorCodeTooLong,
+	UserErrorCodeTooMany,
+	UserErrorCodeTaken,
+	UserErrorCodeNotFound,
+	UserErrorCodeForbiddenStatus,
+}
+
+func (e UserErrorCode) IsValid() bool {
+	switch e {
+	case UserErrorCodeInvalid, UserErrorCodeTooLong, UserErrorCodeTooMany, UserErrorCodeTaken, UserErrorCodeNotFound, UserErrorCodeForbiddenStatus:
+		return true
+	}
+	return false
+}
+
+func (e UserErrorCode) String() string {
+	return string(e)
+}
+
+func (e *UserErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserErrorCode", str)
+	}
+	return nil
+}
+
+func (e UserErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserErrorCode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

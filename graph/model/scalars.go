@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // Input scalars accept any well-formed value of their kind; the business rules
@@ -24,10 +25,10 @@ func (d Decimal) MarshalGQL(w io.Writer) { writeString(w, string(d)) }
 func (d *Decimal) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("Decimal must be a string such as \"19.90\", got %T", v)
+		return badInput("Decimal must be a string such as \"19.90\", got %T", v)
 	}
 	if !isDecimal(s) {
-		return fmt.Errorf("Decimal must be a decimal number such as \"19.90\", got %q", s)
+		return badInput("Decimal must be a decimal number such as \"19.90\", got %q", s)
 	}
 	*d = Decimal(s)
 	return nil
@@ -60,7 +61,7 @@ func (c CurrencyCode) MarshalGQL(w io.Writer) { writeString(w, string(c)) }
 func (c *CurrencyCode) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok || len(s) != 3 || strings.IndexFunc(s, func(r rune) bool { return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') }) >= 0 {
-		return fmt.Errorf("CurrencyCode must be three letters such as \"USD\", got %v", v)
+		return badInput("CurrencyCode must be three letters such as \"USD\", got %v", v)
 	}
 	*c = CurrencyCode(strings.ToUpper(s))
 	return nil
@@ -76,11 +77,11 @@ func (u URL) MarshalGQL(w io.Writer) { writeString(w, string(u)) }
 func (u *URL) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("URL must be a string, got %T", v)
+		return badInput("URL must be a string, got %T", v)
 	}
 	p, err := url.Parse(s)
 	if err != nil || !p.IsAbs() {
-		return fmt.Errorf("URL must be an absolute URL such as \"https://shop.example/\", got %q", s)
+		return badInput("URL must be an absolute URL such as \"https://shop.example/\", got %q", s)
 	}
 	*u = URL(s)
 	return nil
@@ -97,13 +98,23 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("DateTime must be an RFC 3339 string, got %T", v)
+		return time.Time{}, badInput("DateTime must be an RFC 3339 string, got %T", v)
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("DateTime must be an RFC 3339 timestamp such as \"2026-01-02T15:04:05Z\", got %q", s)
+		return time.Time{}, badInput("DateTime must be an RFC 3339 timestamp such as \"2026-01-02T15:04:05Z\", got %q", s)
 	}
 	return t.UTC(), nil
 }
 
 func writeString(w io.Writer, s string) { graphql.MarshalString(s).MarshalGQL(w) }
+
+// badInput is a malformed input value: a *gqlerror.Error, which gqlgen
+// passes through with the argument's path and the error presenter shows as
+// BAD_USER_INPUT, rather than a plain error, which would be an internal one.
+func badInput(format string, args ...any) error {
+	return &gqlerror.Error{
+		Message:    fmt.Sprintf(format, args...),
+		Extensions: map[string]any{"code": "BAD_USER_INPUT"},
+	}
+}

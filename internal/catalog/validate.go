@@ -31,6 +31,7 @@ const (
 	MaxAltTextLen     = 500 // alt text should be a sentence or two; 500 leaves room
 	MaxProducts       = 10000
 	MaxFeatured       = 5
+	MaxUpsertProducts = 1000 // products in one upsertProducts call
 	// MaxImageSide bounds image width and height: GraphQL's Int is 32-bit,
 	// so a larger value could be stored but not served.
 	MaxImageSide = math.MaxInt32
@@ -433,4 +434,22 @@ func emptyToNil(s *string) *string {
 		return nil
 	}
 	return s
+}
+
+// ValidateStatusChange checks a change of a shop's status from one status to
+// another: owners move their shop between DRAFT and ACTIVE; only staff set or
+// lift SUSPENDED.
+func ValidateStatusChange(from, to string, staff bool) []FieldError {
+	var errs errorList
+	checkEnum(&errs, to, Statuses, "status")
+	if len(errs) > 0 || staff {
+		return errs
+	}
+	switch {
+	case to == store.StatusSuspended:
+		errs.add(CodeForbiddenStatus, "only platform staff can suspend a shop", "status")
+	case from == store.StatusSuspended:
+		errs.add(CodeForbiddenStatus, "the shop is suspended by platform staff; only they can lift the suspension", "status")
+	}
+	return errs
 }

@@ -1,0 +1,279 @@
+// Package auth verifies the bearer tokens (JWTs) of the merchant write API
+// (SPEC §6) and carries the viewer they name through a request's context.
+//
+// A token is signed with HS256 and a shared secret, or with RS256 or ES256
+// and a private key whose public half the server is given. The algorithm is
+// pinned to the configured key: a token that names another one, `none`
+// included, is refused before its signature is looked at. `exp` is required;
+// `sub` is the caller's profile id; `scope` is a space-separated list that
+// holds shop:admin for platform staff.
+//
+// The middleware never refuses a request: reads are public. It records the
+// viewer, or why there is none, and the operations that need a viewer ask
+// FromContext.
+package auth
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// ScopeAdmin is the scope of platform staff.
+const ScopeAdmin = "shop:admin"
+
+// MinSecretLen is the shortest HS256 secret accepted, in bytes: as long as
+// the hash (RFC 7518 §3.2).
+const MinSecretLen = 32
+
+// Leeway is the clock skew allowed between the token's issuer and this
+// server when checking exp, nbf and iat.
+const Leeway = 30 * time.Second
+
+// Viewer is the caller a valid token names.
+type Viewer struct {
+	// ProfileID is the token's sub.
+	ProfileID string
+	// Scopes is the token's scope, split at spaces.
+	Scopes []string
+}
+
+// Staff reports whether the viewer is platform staff (scope shop:admin).
+func (v Viewer) Staff() bool { return slices.Contains(v.Scopes, ScopeAdmin) }
+
+// Config is how tokens are verified: a Secret (HS256) or a PublicKeyPEM
+// (RS256 for an RSA key, ES256 for a P-256 key), and optionally the issuer
+// and audience tokens must name.
+type Config struct {
+	Secret       []byte
+	PublicKeyPEM []byte
+	Issuer       string
+	Audience     string
+}
+
+// Verifier checks tokens against one key.
+type Verifier struct {
+	key    any
+	alg    string
+	parser *jwt.Parser
+}
+
+// NewVerifier returns a verifier for c. It fails when c has no key, both
+// kinds of key, a secret shorter than MinSecretLen, or a public key that is
+// not RSA (2048 bits or more) or ECDSA P-256.
+func NewVerifier(c Config) (*Verifier, error) {
+	v := &Verifier{}
+	switch {
+	case len(c.Secret) > 0 && len(c.PublicKeyPEM) > 0:
+		return nil, errors.New("configure either a secret (HS256) or a public key (RS256/ES256), not both")
+	case len(c.Secret) > 0:
+		if len(c.Secret) < MinSecretLen {
+			return nil, fmt.Errorf("the HS256 secret must be at least %d bytes, is %d", MinSecretLen, len(c.Secret))
+		}
+		v.key, v.alg = c.Secret, jwt.SigningMethodHS256.Alg()
+	case len(c.PublicKeyPEM) > 0:
+		key, alg, err := ParsePublicKey(c.PublicKeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		v.key, v.alg = key, alg
+	default:
+		return nil, errors.New("no key: configure a secret (HS256) or a public key (RS256/ES256)")
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{v.alg}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(Leeway),
+	}
+	if c.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(c.Issuer))
+	}
+	if c.Audience != "" {
+		opts = append(opts, jwt.WithAudience(c.Audience))
+	}
+	v.parser = jwt.NewParser(opts...)
+	return v, nil
+}
+
+// Algorithm is the one algorithm the verifier accepts.
+func (v *Verifier) Algorithm() string { return v.alg }
+
+// ParsePublicKey reads a PEM public key (PKIX "PUBLIC KEY", PKCS #1 "RSA
+// PUBLIC KEY", or the key of a "CERTIFICATE") and returns it with the
+// algorithm its tokens are signed with.
+func ParsePublicKey(b []byte) (key any, alg string, err error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, "", errors.New("public key: no PEM block found")
+	}
+	switch block.Type {
+	case "PUBLIC KEY":
+		key, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "RSA PUBLIC KEY":
+		key, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	case "CERTIFICATE":
+		var cert *x509.Certificate
+		if cert, err = x509.ParseCertificate(block.Bytes); err == nil {
+			key = cert.PublicKey
+		}
+	default:
+		if strings.Contains(block.Type, "PRIVATE") {
+			return nil, "", fmt.Errorf("public key: the PEM block is a %s; give the server the public key only", block.Type)
+		}
+		return nil, "", fmt.Errorf("public key: unsupported PEM block %q", block.Type)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("public key: %w", err)
+	}
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return nil, "", fmt.Errorf("public key: RSA keys must have at least 2048 bits, this one has %d", k.N.BitLen())
+		}
+		return k, jwt.SigningMethodRS256.Alg(), nil
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return nil, "", fmt.Errorf("public key: ECDSA keys must be on P-256 (for ES256), this one is on %s", k.Curve.Params().Name)
+		}
+		return k, jwt.SigningMethodES256.Alg(), nil
+	}
+	return nil, "", fmt.Errorf("public key: %T keys are not supported; use RSA (RS256) or ECDSA P-256 (ES256)", key)
+}
+
+// claims are the token's claims this service reads.
+type claims struct {
+	jwt.RegisteredClaims
+	Scope string `json:"scope,omitempty"`
+}
+
+// Error is why a token was refused. Its message is safe to show the client.
+type Error struct {
+	msg string
+	err error
+}
+
+func (e *Error) Error() string { return e.msg }
+func (e *Error) Unwrap() error { return e.err }
+
+// ErrNoToken is FromContext's error when the request carried no token.
+var ErrNoToken = &Error{msg: "sign-in required: send a bearer token in the Authorization header"}
+
+// Verify checks a token's algorithm, signature and claims, and returns the
+// viewer it names. Errors are *Error.
+func (v *Verifier) Verify(token string) (Viewer, error) {
+	var c claims
+	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		return v.key, nil
+	})
+	if err != nil {
+		return Viewer{}, &Error{msg: "invalid bearer token: " + err.Error(), err: err}
+	}
+	if c.Subject == "" {
+		return Viewer{}, &Error{msg: "invalid bearer token: it has no sub (the caller's profile id)"}
+	}
+	return Viewer{ProfileID: c.Subject, Scopes: strings.Fields(c.Scope)}, nil
+}
+
+// Token describes a token to mint.
+type Token struct {
+	Subject  string
+	Scopes   []string
+	Issuer   string
+	Audience string
+	TTL      time.Duration
+}
+
+// Sign returns t as an HS256 token signed with secret, issued now.
+func Sign(secret []byte, t Token, now time.Time) (string, error) {
+	if len(secret) < MinSecretLen {
+		return "", fmt.Errorf("the HS256 secret must be at least %d bytes, is %d", MinSecretLen, len(secret))
+	}
+	if t.Subject == "" {
+		return "", errors.New("a token needs a subject (the profile id)")
+	}
+	if t.TTL <= 0 {
+		return "", fmt.Errorf("a token's lifetime must be positive, got %s", t.TTL)
+	}
+	c := claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject:   t.Subject,
+			Issuer:    t.Issuer,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(t.TTL)),
+		},
+		Scope: strings.Join(t.Scopes, " "),
+	}
+	if t.Audience != "" {
+		c.Audience = jwt.ClaimStrings{t.Audience}
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(secret)
+}
+
+// NewSecret returns a random HS256 secret, for a development server that
+// was given no key.
+func NewSecret() []byte {
+	b := make([]byte, MinSecretLen)
+	rand.Read(b) // never fails (crypto/rand)
+	return b
+}
+
+type ctxKey struct{}
+
+// result is what the middleware learnt about the request's caller.
+type result struct {
+	viewer Viewer
+	err    error
+}
+
+// NewContext returns ctx carrying v as the signed-in viewer.
+func NewContext(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, result{viewer: v})
+}
+
+// FromContext returns the request's viewer, or why there is none: an *Error,
+// ErrNoToken when the request carried no token.
+func FromContext(ctx context.Context) (Viewer, error) {
+	r, ok := ctx.Value(ctxKey{}).(result)
+	if !ok {
+		return Viewer{}, ErrNoToken
+	}
+	return r.viewer, r.err
+}
+
+// errNotConfigured is the error of every token when the server has no key.
+var errNotConfigured = &Error{msg: "invalid bearer token: this server verifies no tokens"}
+
+// Middleware verifies the request's bearer token, if any, with v (nil
+// verifies none) and records the outcome for FromContext. It lets every
+// request through: only the operations that need a viewer fail.
+func Middleware(v *Verifier, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res := result{err: ErrNoToken}
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
+			token = strings.TrimSpace(token)
+			switch {
+			case !strings.EqualFold(scheme, "Bearer") || token == "":
+				res.err = &Error{msg: `the Authorization header must be "Bearer" and a token`}
+			case v == nil:
+				res.err = errNotConfigured
+			default:
+				res.viewer, res.err = v.Verify(token)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, res)))
+	})
+}

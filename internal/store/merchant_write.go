@@ -1,0 +1,287 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The merchant write API's statements (SPEC §6). Each runs inside a Tx, so
+// what a mutation reads to decide (the shop's owner, which SKUs exist, the
+// catalogue's size) still holds when it commits: writers take turns (see
+// Write).
+
+// skuChunk bounds the SKUs or ids in one IN list, well under SQLite's and
+// PostgreSQL's limits on bound parameters.
+const skuChunk = 500
+
+// selectAll runs a read statement inside the transaction into dest, counted
+// under name. It is not prepared: statements with IN lists differ by length.
+func (tx *Tx) selectAll(ctx context.Context, name string, dest any, q string, args ...any) error {
+	start := time.Now()
+	err := tx.tx.SelectContext(ctx, dest, tx.s.write.Rebind(q), args...)
+	tx.s.observe(ctx, name, start, err)
+	return err
+}
+
+// getRow runs the single-row statement q into dest, mapping sql.ErrNoRows to
+// ErrNotFound.
+func (tx *Tx) getRow(ctx context.Context, name string, dest any, q string, args ...any) error {
+	err := tx.get(ctx, name, dest, q, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// ShopByID returns the shop with the given id, in any status, or ErrNotFound.
+func (tx *Tx) ShopByID(ctx context.Context, id int64) (Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE id = ?`
+	var s Shop
+	if err := tx.getRow(ctx, "tx_shop_by_id", &s, q, id); err != nil {
+		return Shop{}, fmt.Errorf("shop by id: %w", err)
+	}
+	return s, nil
+}
+
+// ShopByOwnerID returns the profile's shop, in any status, or ErrNotFound.
+func (tx *Tx) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
+	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
+	var s Shop
+	if err := tx.getRow(ctx, "tx_shop_by_owner_id", &s, q, ownerID); err != nil {
+		return Shop{}, fmt.Errorf("shop by owner id: %w", err)
+	}
+	return s, nil
+}
+
+// CreateShop inserts a shop and returns it. A profile that already has a
+// shop is ErrConflict. An empty Status makes the shop ACTIVE.
+func (tx *Tx) CreateShop(ctx context.Context, w ShopWrite) (Shop, error) {
+	const q = `INSERT INTO shops (owner_id, name, description, store_url, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		RETURNING ` + shopColumns
+	status := w.Status
+	if status == "" {
+		status = StatusActive
+	}
+	var s Shop
+	if err := tx.get(ctx, "create_shop", &s, q, w.OwnerID, w.Name, w.Description, w.StoreURL, status, tx.now, tx.now); err != nil {
+		return Shop{}, fmt.Errorf("create shop: %w", err)
+	}
+	return s, nil
+}
+
+// UpdateShop sets the shop's name, description, store URL and, when
+// w.Status is not empty, status; the owner never changes. updated_at moves
+// only when something changed. It returns the shop as updated.
+func (tx *Tx) UpdateShop(ctx context.Context, id int64, w ShopWrite) (Shop, error) {
+	// SET expressions see the row as it was.
+	const q = `UPDATE shops SET
+			name = ?,
+			description = ?,
+			store_url = ?,
+			status = COALESCE(?, status),
+			updated_at = CASE
+				WHEN name IS DISTINCT FROM ?
+					OR description IS DISTINCT FROM ?
+					OR store_url IS DISTINCT FROM ?
+					OR status IS DISTINCT FROM COALESCE(?, status)
+				THEN ? ELSE updated_at END
+		WHERE id = ?
+		RETURNING ` + shopColumns
+	var status *string
+	if w.Status != "" {
+		status = &w.Status
+	}
+	var s Shop
+	err := tx.getRow(ctx, "update_shop", &s, q,
+		w.Name, w.Description, w.StoreURL, status,
+		w.Name, w.Description, w.StoreURL, status, tx.now, id)
+	if err != nil {
+		return Shop{}, fmt.Errorf("update shop: %w", err)
+	}
+	return s, nil
+}
+
+// ProductByID returns the product with the given id, or ErrNotFound.
+func (tx *Tx) ProductByID(ctx context.Context, id int64) (Product, error) {
+	const q = `SELECT ` + productColumns + ` FROM products WHERE id = ?`
+	var p Product
+	if err := tx.getRow(ctx, "tx_product_by_id", &p, q, id); err != nil {
+		return Product{}, fmt.Errorf("product by id: %w", err)
+	}
+	return p, nil
+}
+
+// CountProducts returns the number of products of the shop.
+func (tx *Tx) CountProducts(ctx context.Context, shopID int64) (int, error) {
+	const q = `SELECT COUNT(*) FROM products WHERE shop_id = ?`
+	var n int
+	if err := tx.get(ctx, "tx_count_products", &n, q, shopID); err != nil {
+		return 0, fmt.Errorf("count products: %w", err)
+	}
+	return n, nil
+}
+
+// ProductsBySKU returns the shop's products with the given SKUs, in no
+// particular order; SKUs the shop does not have are absent. One statement
+// for every 500 SKUs.
+func (tx *Tx) ProductsBySKU(ctx context.Context, shopID int64, skus []string) ([]Product, error) {
+	const q = `SELECT ` + productColumns + ` FROM products WHERE shop_id = ? AND sku IN (?)`
+	var out []Product
+	for len(skus) > 0 {
+		chunk := skus[:min(len(skus), skuChunk)]
+		skus = skus[len(chunk):]
+		query, args, err := in(q, shopID, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("products by sku: %w", err)
+		}
+		var rows []Product
+		if err := tx.selectAll(ctx, "tx_products_by_sku", &rows, query, args...); err != nil {
+			return nil, fmt.Errorf("products by sku: %w", err)
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
+// ProductShopIDs returns the shop of each given product; unknown ids are
+// absent. One statement for every 500 ids.
+func (tx *Tx) ProductShopIDs(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	const q = `SELECT id, shop_id FROM products WHERE id IN (?)`
+	out := make(map[int64]int64, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), skuChunk)]
+		ids = ids[len(chunk):]
+		query, args, err := in(q, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("product shop ids: %w", err)
+		}
+		var rows []struct {
+			ID     int64 `db:"id"`
+			ShopID int64 `db:"shop_id"`
+		}
+		if err := tx.selectAll(ctx, "tx_product_shop_ids", &rows, query, args...); err != nil {
+			return nil, fmt.Errorf("product shop ids: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.ShopID
+		}
+	}
+	return out, nil
+}
+
+// CreateProduct inserts a product at the end of the shop's catalogue and
+// returns it. A SKU the shop already has is ErrConflict.
+func (tx *Tx) CreateProduct(ctx context.Context, shopID int64, p ProductWrite) (Product, error) {
+	const q = `INSERT INTO products (shop_id, sku, title, description, url, image_url,
+			image_alt_text, image_width, image_height, currency, price_minor, compare_at_minor,
+			availability, condition, brand, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING ` + productColumns
+	var out Product
+	err := tx.get(ctx, "create_product", &out, q,
+		shopID, p.SKU, p.Title, p.Description, p.URL, p.ImageURL,
+		p.ImageAltText, p.ImageWidth, p.ImageHeight, p.Currency, p.PriceMinor, p.CompareAtMinor,
+		p.Availability, p.Condition, p.Brand, tx.now, tx.now)
+	if err != nil {
+		return Product{}, fmt.Errorf("create product %q: %w", p.SKU, err)
+	}
+	return out, nil
+}
+
+// UpdateProduct sets every field of the product but its SKU and shop, and
+// returns it as updated. updated_at moves only when something changed.
+func (tx *Tx) UpdateProduct(ctx context.Context, id int64, p ProductWrite) (Product, error) {
+	// SET expressions see the row as it was, so the CASE compares the old
+	// values with the new ones.
+	const q = `UPDATE products SET
+			updated_at = CASE
+				WHEN title IS DISTINCT FROM ?
+					OR description IS DISTINCT FROM ?
+					OR url IS DISTINCT FROM ?
+					OR image_url IS DISTINCT FROM ?
+					OR image_alt_text IS DISTINCT FROM ?
+					OR image_width IS DISTINCT FROM ?
+					OR image_height IS DISTINCT FROM ?
+					OR currency IS DISTINCT FROM ?
+					OR price_minor IS DISTINCT FROM ?
+					OR compare_at_minor IS DISTINCT FROM ?
+					OR availability IS DISTINCT FROM ?
+					OR condition IS DISTINCT FROM ?
+					OR brand IS DISTINCT FROM ?
+				THEN ? ELSE updated_at END,
+			title = ?, description = ?, url = ?, image_url = ?, image_alt_text = ?,
+			image_width = ?, image_height = ?, currency = ?, price_minor = ?,
+			compare_at_minor = ?, availability = ?, condition = ?, brand = ?
+		WHERE id = ?
+		RETURNING ` + productColumns
+	fields := []any{p.Title, p.Description, p.URL, p.ImageURL, p.ImageAltText,
+		p.ImageWidth, p.ImageHeight, p.Currency, p.PriceMinor,
+		p.CompareAtMinor, p.Availability, p.Condition, p.Brand}
+	args := append(append(append(append([]any{}, fields...), tx.now), fields...), id)
+	var out Product
+	if err := tx.getRow(ctx, "update_product", &out, q, args...); err != nil {
+		return Product{}, fmt.Errorf("update product: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteProduct deletes the product, or returns ErrNotFound. Its featured
+// entry, if any, goes with it (the foreign key cascades); callers that keep
+// positions contiguous rewrite the list first.
+func (tx *Tx) DeleteProduct(ctx context.Context, id int64) error {
+	const q = `DELETE FROM products WHERE id = ?`
+	res, err := tx.exec(ctx, "delete_product", q, id)
+	if err != nil {
+		return fmt.Errorf("delete product: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("delete product: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("delete product: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// FeaturedProductIDs returns the ids of the shop's featured products in
+// position order, whatever their availability.
+func (tx *Tx) FeaturedProductIDs(ctx context.Context, shopID int64) ([]int64, error) {
+	const q = `SELECT product_id FROM featured_products WHERE shop_id = ? ORDER BY position`
+	var ids []int64
+	if err := tx.selectAll(ctx, "tx_featured_product_ids", &ids, q, shopID); err != nil {
+		return nil, fmt.Errorf("featured product ids: %w", err)
+	}
+	return ids, nil
+}
+
+// ReplaceFeatured makes the products ids, in order, the shop's featured list
+// (positions 1..n); an empty list clears it. Callers validate the list first
+// (at most 5, distinct, the shop's own); the table's keys refuse anything
+// else.
+func (tx *Tx) ReplaceFeatured(ctx context.Context, shopID int64, ids []int64) error {
+	const del = `DELETE FROM featured_products WHERE shop_id = ?`
+	if _, err := tx.exec(ctx, "delete_featured_products", del, shopID); err != nil {
+		return fmt.Errorf("replace featured products: %w", err)
+	}
+	const ins = `INSERT INTO featured_products (shop_id, position, product_id) VALUES (?, ?, ?)`
+	for i, id := range ids {
+		if _, err := tx.exec(ctx, "insert_featured_product_id", ins, shopID, i+1, id); err != nil {
+			return fmt.Errorf("replace featured products: %w", err)
+		}
+	}
+	return nil
+}
+
+// TouchShop moves the shop's updated_at to the transaction's time: its
+// featured list changed.
+func (tx *Tx) TouchShop(ctx context.Context, id int64) (Shop, error) {
+	const q = `UPDATE shops SET updated_at = ? WHERE id = ? RETURNING ` + shopColumns
+	var s Shop
+	if err := tx.getRow(ctx, "touch_shop", &s, q, tx.now, id); err != nil {
+		return Shop{}, fmt.Errorf("touch shop: %w", err)
+	}
+	return s, nil
+}

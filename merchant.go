@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/shop-subgraph/shop/internal/auth"
+	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/store"
+)
+
+// The merchant write API's configuration and commands (SPEC §6): how serve
+// verifies tokens, the development tokens it logs when it has no key, and
+// the token and import-catalog commands.
+
+// envSecret holds the HS256 secret. It has no flag: a flag's value shows in
+// the process list and the shell history.
+const envSecret = "SHOP_JWT_SECRET"
+
+// devStaffProfile is the subject of the development staff token.
+const devStaffProfile = "staff"
+
+// devTokenTTL is how long the development tokens are valid.
+const devTokenTTL = 24 * time.Hour
+
+// authConfig is the token verification configuration besides the secret.
+type authConfig struct {
+	publicKeyFile, issuer, audience string
+	verifier                        *auth.Verifier
+}
+
+func authFlags(fs *flag.FlagSet, getenv func(string) string, a *authConfig) {
+	fs.StringVar(&a.publicKeyFile, "jwt-public-key", getenv("SHOP_JWT_PUBLIC_KEY"),
+		"PEM file with the public key that verifies RS256 or ES256 tokens (env SHOP_JWT_PUBLIC_KEY); for HS256 set the secret in env "+envSecret)
+	fs.StringVar(&a.issuer, "jwt-issuer", getenv("SHOP_JWT_ISSUER"), "the iss tokens must carry; empty: any (env SHOP_JWT_ISSUER)")
+	fs.StringVar(&a.audience, "jwt-audience", getenv("SHOP_JWT_AUDIENCE"), "an aud tokens must carry; empty: any (env SHOP_JWT_AUDIENCE)")
+}
+
+// setupAuth returns the verifier for serve. With no key configured it makes
+// a random secret and logs, with a warning, a ready token for each demo
+// merchant, the demo profile without a shop, and a staff member.
+func setupAuth(a authConfig, getenv func(string) string, logger *slog.Logger) (*auth.Verifier, error) {
+	c := auth.Config{Secret: []byte(getenv(envSecret)), Issuer: a.issuer, Audience: a.audience}
+	if a.publicKeyFile != "" {
+		pem, err := os.ReadFile(a.publicKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("-jwt-public-key: %w", err)
+		}
+		c.PublicKeyPEM = pem
+	}
+	if len(c.Secret) > 0 && len(c.PublicKeyPEM) > 0 {
+		return nil, fmt.Errorf("set either %s or SHOP_JWT_PUBLIC_KEY (-jwt-public-key), not both", envSecret)
+	}
+	dev := len(c.Secret) == 0 && len(c.PublicKeyPEM) == 0
+	if dev {
+		c.Secret = auth.NewSecret()
+	}
+	v, err := auth.NewVerifier(c)
+	if err != nil {
+		return nil, fmt.Errorf("token verification: %w", err)
+	}
+	if !dev {
+		logger.Info("verifying bearer tokens", "alg", v.Algorithm(), "issuer", a.issuer, "audience", a.audience)
+		return v, nil
+	}
+	logger.Warn("no " + envSecret + " or SHOP_JWT_PUBLIC_KEY: bearer tokens are verified with a random secret made at start, for development only; " +
+		"the tokens below are valid for 24 hours or until the server stops: send one as the header Authorization: Bearer <token>")
+	now := time.Now()
+	mint := func(sub string, scopes ...string) {
+		tok, err := auth.Sign(c.Secret, auth.Token{Subject: sub, Scopes: scopes, Issuer: a.issuer, Audience: a.audience, TTL: devTokenTTL}, now)
+		if err != nil {
+			logger.Error("development token", "sub", sub, "err", err)
+			return
+		}
+		logger.Info("development token", "sub", sub, "scope", strings.Join(scopes, " "), "token", tok)
+	}
+	for _, id := range catalog.DemoProfileIDs {
+		mint(id)
+	}
+	mint(catalog.DemoProfileWithoutShop)
+	mint(devStaffProfile, auth.ScopeAdmin)
+	return v, nil
+}
+
+// mintToken is `shop token`: it prints an HS256 token signed with
+// SHOP_JWT_SECRET.
+func mintToken(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	sub := fs.String("sub", "", "the profile id the token signs in as (required)")
+	scope := fs.String("scope", "", "space-separated scopes: "+auth.ScopeAdmin+" for platform staff")
+	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
+	issuer := fs.String("jwt-issuer", getenv("SHOP_JWT_ISSUER"), "the iss to put in the token (env SHOP_JWT_ISSUER, as serve reads it)")
+	audience := fs.String("jwt-audience", getenv("SHOP_JWT_AUDIENCE"), "the aud to put in the token (env SHOP_JWT_AUDIENCE, as serve reads it)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: shop token -sub ID [-scope %s] [-ttl 1h]\n\nPrints a bearer token (HS256) signed with the secret in env %s.\n", auth.ScopeAdmin, envSecret)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	}
+	if *sub == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return errReported
+	}
+	secret := getenv(envSecret)
+	if secret == "" {
+		if getenv("SHOP_JWT_PUBLIC_KEY") != "" {
+			return fmt.Errorf("%s is not set and a public key is (SHOP_JWT_PUBLIC_KEY): the server verifies RS256/ES256 tokens, "+
+				"which only the holder of the private key (your identity provider) can sign; shop token signs HS256 tokens with %s", envSecret, envSecret)
+		}
+		return fmt.Errorf("%s is not set: shop token signs with the secret the server verifies with. "+
+			"(A server started without one makes a random secret and logs ready tokens for the demo profiles.)", envSecret)
+	}
+	tok, err := auth.Sign([]byte(secret), auth.Token{
+		Subject: *sub, Scopes: strings.Fields(*scope), Issuer: *issuer, Audience: *audience, TTL: *ttl,
+	}, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+// importCatalog is `shop import-catalog`: a product-feed CSV into a
+// profile's shop.
+func importCatalog(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import-catalog", flag.ContinueOnError)
+	db := dbFlag(fs, getenv)
+	profile := fs.String("profile", "", "the profile whose shop gets the products (required); the shop must exist")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: shop import-catalog -profile ID [-db …] catalog.csv\n\n"+
+			"Upserts the products of a product-feed CSV (columns %s) into the profile's shop, all or nothing.\n",
+			strings.Join(catalog.FeedColumns, ","))
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	}
+	if *profile == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return errReported
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	stats, err := catalog.ImportFeedFile(ctx, st, *profile, fs.Arg(0))
+	var report *catalog.Report
+	switch {
+	case errors.As(err, &report):
+		fmt.Fprintln(stderr, report.Error())
+		fmt.Fprintf(stderr, "nothing imported: %d problem(s)\n", len(report.Errors))
+		return errReported
+	case errors.Is(err, catalog.ErrNoShop):
+		return fmt.Errorf("profile %q has no shop: create it first (the createShop mutation, or shop import)", *profile)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %s into the shop of profile %s in %s\n", stats, *profile, time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/shop-subgraph/shop/internal/auth"
+	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/storetest"
+)
+
+const testSecret = "0123456789abcdef0123456789abcdef"
+
+func TestTokenCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	vars := map[string]string{"SHOP_JWT_SECRET": testSecret, "SHOP_JWT_ISSUER": "https://id.example"}
+	err := run(context.Background(), []string{"token", "-sub", "1001", "-scope", "shop:admin", "-ttl", "10m"}, env(vars), &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("token: %v\n%s", err, stderr.String())
+	}
+	v, err := auth.NewVerifier(auth.Config{Secret: []byte(testSecret), Issuer: "https://id.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer, err := v.Verify(strings.TrimSpace(stdout.String()))
+	if err != nil || viewer.ProfileID != "1001" || !viewer.Staff() {
+		t.Errorf("minted token: %+v %v, want staff 1001", viewer, err)
+	}
+
+	for _, tt := range []struct {
+		name string
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{"no secret", []string{"token", "-sub", "1"}, nil, "SHOP_JWT_SECRET is not set"},
+		{"public key only", []string{"token", "-sub", "1"}, map[string]string{"SHOP_JWT_PUBLIC_KEY": "key.pem"}, "only the holder of the private key"},
+		{"short secret", []string{"token", "-sub", "1"}, map[string]string{"SHOP_JWT_SECRET": "short"}, "at least 32 bytes"},
+		{"no sub", []string{"token"}, map[string]string{"SHOP_JWT_SECRET": testSecret}, "reported"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout bytes.Buffer
+			err := run(context.Background(), tt.args, env(tt.vars), &stdout, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || stdout.Len() > 0 {
+				t.Errorf("error %v, stdout %q: want an error mentioning %q and no token", err, stdout.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestImportCatalogCommand(t *testing.T) {
+	db := storetest.DSN(t)
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	sample := "internal/catalog/testdata/catalog.csv"
+	err := run(ctx, []string{"import-catalog", "-profile", "7", "-db", db, sample}, env(nil), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), `profile "7" has no shop`) {
+		t.Fatalf("no shop: %v", err)
+	}
+	shop := filepath.Join(t.TempDir(), "shop.jsonl")
+	os.WriteFile(shop, []byte(`{"profileId":"7","name":"Seven","storeUrl":"https://seven.example","products":[]}`+"\n"), 0o644)
+	if err := run(ctx, []string{"import", "-db", db, shop}, env(nil), io.Discard, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"import-catalog", "-profile", "7", "-db", db, sample}, env(nil), &stdout, &stderr); err != nil {
+		t.Fatalf("import-catalog: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "imported 6 products (6 new) into the shop of profile 7") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte("id,title,price,link,image_link\nA,T,1.001 USD,https://a.example/,https://a.example/i\n"), 0o644)
+	stderr.Reset()
+	err = run(ctx, []string{"import-catalog", "-profile", "7", "-db", db, bad}, env(nil), io.Discard, &stderr)
+	if err == nil || !strings.Contains(stderr.String(), "bad.csv:2: price: must have at most 2 decimal places for USD") || !strings.Contains(stderr.String(), "nothing imported: 1 problem(s)") {
+		t.Errorf("bad file: %v, stderr %q", err, stderr.String())
+	}
+	if err := run(ctx, []string{"import-catalog", "-db", db, sample}, env(nil), io.Discard, io.Discard); err == nil {
+		t.Error("import-catalog without -profile succeeded")
+	}
+}
+
+// startServe runs the serve command with vars and returns its base URL and
+// its log lines (JSON) up to "serving".
+func startServe(t *testing.T, vars map[string]string) (string, []map[string]any) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	vars["DATABASE_URL"] = storetest.DSN(t)
+	vars["SHOP_ADDR"] = "127.0.0.1:0"
+	vars["SHOP_LOG_FORMAT"] = "json"
+	go func() {
+		err := run(ctx, nil, env(vars), io.Discard, pw)
+		pw.Close()
+		done <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	logs := make(chan []map[string]any, 1)
+	go func() {
+		var lines []map[string]any
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var l map[string]any
+			json.Unmarshal(sc.Bytes(), &l)
+			lines = append(lines, l)
+			if l["msg"] == "serving" {
+				logs <- lines
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	select {
+	case lines := <-logs:
+		return "http://" + lines[len(lines)-1]["addr"].(string), lines
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return "", nil
+}
+
+func graphQL(t *testing.T, base, token, query string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req, _ := http.NewRequest(http.MethodPost, base+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// TestServeDevTokens: with no key configured, serve logs a warning and a
+// token for each demo merchant, the demo profile without a shop, and staff;
+// they work at once.
+func TestServeDevTokens(t *testing.T) {
+	base, lines := startServe(t, map[string]string{})
+	tokens := map[string]string{}
+	warned := false
+	for _, l := range lines {
+		if l["level"] == "WARN" && strings.Contains(l["msg"].(string), "random secret") {
+			warned = true
+		}
+		if l["msg"] == "development token" {
+			tokens[l["sub"].(string)] = l["token"].(string)
+		}
+	}
+	if !warned {
+		t.Error("no warning about the development secret")
+	}
+	for _, id := range append(catalog.DemoProfileIDs, catalog.DemoProfileWithoutShop, devStaffProfile) {
+		if tokens[id] == "" {
+			t.Errorf("no development token for %s", id)
+		}
+	}
+	if got := graphQL(t, base, tokens["1005"], `{ myShop { name status } }`); got != `{"data":{"myShop":{"name":"Northwind Cycles","status":"DRAFT"}}}` {
+		t.Errorf("myShop of 1005: %s", got)
+	}
+	got := graphQL(t, base, tokens["1099"], `mutation { createShop(input: {name: "Fresh", storeUrl: "https://fresh.example"}) { shop { name status owner { id } } userErrors { code } } }`)
+	if want := `{"data":{"createShop":{"shop":{"name":"Fresh","status":"DRAFT","owner":{"id":"1099"}},"userErrors":[]}}}`; got != want {
+		t.Errorf("createShop: %s, want %s", got, want)
+	}
+	got = graphQL(t, base, tokens[devStaffProfile], `mutation { setShopStatus(shopId: "1", status: SUSPENDED) { shop { status } userErrors { code } } }`)
+	if want := `{"data":{"setShopStatus":{"shop":{"status":"SUSPENDED"},"userErrors":[]}}}`; got != want {
+		t.Errorf("staff suspends: %s, want %s", got, want)
+	}
+	if got := graphQL(t, base, "", `{ myShop { name } }`); !strings.Contains(got, `"UNAUTHENTICATED"`) {
+		t.Errorf("myShop without a token: %s", got)
+	}
+}
+
+// TestServePublicKey: serve verifies ES256 tokens with a PEM file, and makes
+// no development tokens.
+func TestServePublicKey(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	file := filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	base, lines := startServe(t, map[string]string{"SHOP_JWT_PUBLIC_KEY": file, "SHOP_JWT_AUDIENCE": "shop"})
+	for _, l := range lines {
+		if l["msg"] == "development token" {
+			t.Fatal("development tokens logged with a key configured")
+		}
+	}
+	tok := signES256(t, key, map[string]any{"sub": "1001", "aud": "shop", "exp": time.Now().Add(time.Hour).Unix()})
+	if got := graphQL(t, base, tok, `{ myShop { name } }`); got != `{"data":{"myShop":{"name":"Acme Outdoor"}}}` {
+		t.Errorf("myShop with an ES256 token: %s", got)
+	}
+}
+
+func TestServeAuthConfigErrors(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"short secret":    {"SHOP_JWT_SECRET": "short"},
+		"secret and key":  {"SHOP_JWT_SECRET": testSecret, "SHOP_JWT_PUBLIC_KEY": "key.pem"},
+		"missing key":     {"SHOP_JWT_PUBLIC_KEY": filepath.Join(t.TempDir(), "nope.pem")},
+		"not a key (PEM)": {"SHOP_JWT_PUBLIC_KEY": "go.mod"},
+	} {
+		vars["DATABASE_URL"] = storetest.DSN(t)
+		if err := run(context.Background(), []string{"serve"}, env(vars), io.Discard, io.Discard); err == nil {
+			t.Errorf("%s: serve started", name)
+		}
+	}
+}
+
+func signES256(t *testing.T, key *ecdsa.PrivateKey, claims map[string]any) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims(claims)).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
