@@ -20,12 +20,18 @@ func (r *entityResolver) FindProduct(ctx context.Context, reps []*model.ProductR
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	return loadByIDs(ctx, ids, loaders.For(ctx).ProductByID, func(p *store.ProductWithShop) *model.Product {
+	var shops []int64
+	out, err := loadByIDs(ctx, ids, loaders.For(ctx).ProductByID, func(p *store.ProductWithShop) *model.Product {
 		if p == nil || p.ShopStatus != store.StatusActive {
 			return nil
 		}
+		shops = append(shops, p.ShopID)
 		return productModel(&p.Product)
 	})
+	if len(shops) > 0 && len(selected(ctx, "Product.shop")) > 0 {
+		loaders.For(ctx).ShopByID.LoadNow(ctx, shops)
+	}
+	return out, err
 }
 
 // FindProfile is the resolver for the findProfile field.

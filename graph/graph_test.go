@@ -370,6 +370,29 @@ func TestEntitiesOrderAndUnknowns(t *testing.T) {
 	}
 }
 
+func TestRepresentationWithoutKey(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id shop { name } } } }`
+	reps := []any{
+		profileRep("2001"),
+		map[string]any{"__typename": "Profile"},
+		map[string]any{"__typename": "Product", "id": nil},
+		map[string]any{"__typename": "Shop"},
+	}
+	r, _ := s.post(t, q, map[string]any{"reps": reps})
+	if want := `{"_entities":[{"id":"2001","shop":{"name":"Acme Outdoor"}},null,null,null]}`; string(r.Data) != want {
+		t.Errorf("data %s, want %s", r.Data, want)
+	}
+	if len(r.Errors) != 3 {
+		t.Fatalf("errors %+v, want one for each representation without its key", r.Errors)
+	}
+	for i, e := range r.Errors {
+		if !cmp.Equal(e.Path, []any{"_entities", float64(i + 1)}) || e.Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(e.Message, `key field "id"`) {
+			t.Errorf("error %d: %+v", i, e)
+		}
+	}
+}
+
 func TestTweetWithoutAuthor(t *testing.T) {
 	s := newTestServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { id shop { name } } } }`
@@ -446,6 +469,7 @@ func TestStatementBudget(t *testing.T) {
 		{"featured", featured, 2},
 		{"featured and products page and count", deep, 4},
 		{"shop only", `shop { name }`, 1},
+		{"featured with their shop", `shop { featuredProducts { title shop { name } } products(first: 2) { nodes { shop { id } } } }`, 3},
 	} {
 		for _, n := range []int{1, 50, 500} {
 			for _, tweets := range []bool{true, false} {
@@ -466,6 +490,19 @@ func TestStatementBudget(t *testing.T) {
 			}
 		}
 	}
+	t.Run("products with their shops", func(t *testing.T) {
+		var reps []any
+		for i := range 70 {
+			reps = append(reps, map[string]any{"__typename": "Product", "id": fmt.Sprint(1 + i%11)})
+		}
+		r, stmts := s.post(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku shop { name } } } }`, map[string]any{"reps": reps})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		if stmts > 2 {
+			t.Errorf("%d statements, want at most 2 (products by ids, shops by ids)", stmts)
+		}
+	})
 	t.Run("shops list with carousels", func(t *testing.T) {
 		_, stmts := s.post(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil)
 		if stmts > 3 {

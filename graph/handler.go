@@ -40,11 +40,11 @@ type Options struct {
 	// APQCacheSize is how many automatic persisted queries are kept; 0 means
 	// 1,000, negative turns APQ off.
 	APQCacheSize int
+	// Limits bound what one request may ask.
+	Limits Limits
 	// Auth verifies bearer tokens for the merchant write API; nil accepts
 	// none, so mutations and myShop are UNAUTHENTICATED.
 	Auth *auth.Verifier
-	// Limits bound what one request may ask.
-	Limits Limits
 }
 
 // NewHandler returns the GraphQL-over-HTTP handler: POST and GET, a parsed
@@ -111,23 +111,35 @@ func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
 	}
 }
 
-// entityTypes returns the names of the schema's entities (types with @key).
-func entityTypes(s *ast.Schema) map[string]bool {
-	names := map[string]bool{}
+// entityTypes returns the schema's entities (types with @key), each with the
+// top-level fields of its first key.
+func entityTypes(s *ast.Schema) map[string][]string {
+	keys := map[string][]string{}
 	for name, def := range s.Types {
-		if def.Kind == ast.Object && def.Directives.ForName("key") != nil {
-			names[name] = true
+		if def.Kind != ast.Object {
+			continue
+		}
+		if key := def.Directives.ForName("key"); key != nil {
+			fields := key.Arguments.ForName("fields").Value.Raw
+			keys[name] = strings.Fields(fields)
 		}
 	}
-	return names
+	return keys
 }
 
 // checkRepresentations refuses more than maxReps representations, and gives
-// a representation with a missing or unknown __typename its own
+// a representation with a missing or unknown __typename, or without its key
+// fields, its own
 // BAD_USER_INPUT error at _entities.<index> and a null entry, while the rest
 // of the batch resolves. (gqlgen's runtime would report it without the
 // index, as an error of the whole field.)
-func checkRepresentations(known map[string]bool, maxReps int) graphql.FieldMiddleware {
+func checkRepresentations(keys map[string][]string, maxReps int) graphql.FieldMiddleware {
+	names := make([]string, 0, len(keys))
+	for n := range keys {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	typeList := strings.Join(names, ", ")
 	return func(ctx context.Context, next graphql.Resolver) (any, error) {
 		fc := graphql.GetFieldContext(ctx)
 		if fc.Object != "Query" || fc.Field.Name != "_entities" {
@@ -139,28 +151,29 @@ func checkRepresentations(known map[string]bool, maxReps int) graphql.FieldMiddl
 		}
 		for i, rep := range reps {
 			name, _ := rep["__typename"].(string)
-			if known[name] {
+			key, known := keys[name]
+			var problem error
+			switch {
+			case name == "":
+				problem = badUserInput("representation %d has no __typename", i)
+			case !known:
+				problem = badUserInput("unknown __typename %q: this subgraph resolves %s", name, typeList)
+			default:
+				for _, f := range key {
+					if rep[f] == nil {
+						problem = badUserInput("%s representation %d lacks its key field %q", name, i, f)
+						break
+					}
+				}
+			}
+			if problem == nil {
 				continue
 			}
-			itemCtx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-			if name == "" {
-				graphql.AddError(itemCtx, badUserInput("representation %d has no __typename", i))
-			} else {
-				graphql.AddError(itemCtx, badUserInput("unknown __typename %q: this subgraph resolves %s", name, typeList(known)))
-			}
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), problem)
 			// A Shop with an id this subgraph never issues resolves to null
 			// without an error, keeping the result's order and length.
 			reps[i] = map[string]any{"__typename": "Shop", "id": "-"}
 		}
 		return next(ctx)
 	}
-}
-
-func typeList(names map[string]bool) string {
-	list := make([]string, 0, len(names))
-	for n := range names {
-		list = append(list, n)
-	}
-	sort.Strings(list)
-	return strings.Join(list, ", ")
 }

@@ -109,14 +109,26 @@ func New(st *store.Store, obs Observer) *Loaders {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	return &Loaders{
-		ShopByOwner:      newLoader(obs, "shop_by_owner", shopsByOwner(st)),
+	l := &Loaders{
 		ShopByID:         newLoader(obs, "shop_by_id", shopsByID(st)),
 		FeaturedProducts: newLoader(obs, "featured_products", featuredProducts(st)),
 		ProductByID:      newLoader(obs, "product_by_id", productsByID(st)),
 		ProductPage:      newLoader(obs, "product_page", productPages(st)),
 		ProductCount:     newLoader(obs, "product_count", productCounts(st)),
 	}
+	// A shop loaded by its owner is also known by its id: Product.shop under
+	// a carousel or a catalogue page then finds it cached.
+	byOwner := shopsByOwner(st)
+	l.ShopByOwner = newLoader(obs, "shop_by_owner", func(ctx context.Context, owners []string) []*dataloader.Result[*store.Shop] {
+		results := byOwner(ctx, owners)
+		for _, r := range results {
+			if r.Error == nil && r.Data != nil {
+				l.ShopByID.Prime(ctx, r.Data.ID, r.Data)
+			}
+		}
+		return results
+	})
+	return l
 }
 
 func newLoader[K comparable, V any](obs Observer, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
