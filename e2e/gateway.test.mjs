@@ -196,19 +196,16 @@ test('one bad representation in a batch fails alone, at its index', TEST_TIMEOUT
     bad,
     { __typename: 'Profile', id: '2005' },
   ];
-  // Skipped until the subgraph is fixed: a representation without its key
-  // fails the whole batch (INTERNAL_SERVER_ERROR at [_entities], every item null).
-  const keyBug = 'subgraph bug: a representation without its key fails the whole batch';
   const cases = [
     { name: 'a Tweet without author { id }, which Tweet.shop requires', bad: { __typename: 'Tweet', id: 't4' } },
     { name: 'a Tweet whose author is null', bad: { __typename: 'Tweet', id: 't4', author: null } },
     { name: 'a representation of an unknown __typename', bad: { __typename: 'Account', id: '2004' } },
-    { name: 'a Profile without its key field id', bad: { __typename: 'Profile' }, skip: keyBug },
-    { name: 'a Tweet without its key field id', bad: { __typename: 'Tweet', author: { id: '2004' } }, skip: keyBug },
-    { name: 'a Product whose id is null', bad: { __typename: 'Product', id: null }, skip: keyBug },
+    { name: 'a Profile without its key field id', bad: { __typename: 'Profile' } },
+    { name: 'a Tweet without its key field id', bad: { __typename: 'Tweet', author: { id: '2004' } } },
+    { name: 'a Product whose id is null', bad: { __typename: 'Product', id: null } },
   ];
   for (const c of cases) {
-    await t.test(c.name, { skip: c.skip }, async () => {
+    await t.test(c.name, async () => {
       const body = await shop.post(`query($r: [_Any!]!) {
         _entities(representations: $r) { ... on Tweet { shop { name } } ... on Profile { shop { name } } }
       }`, { r: batch(c.bad) });
@@ -297,8 +294,7 @@ test('Tweet.pinnedProduct: Product fields from this subgraph in one batched fetc
   const q = `query Pinned($n: Int!) {
     timeline(first: $n) { id pinnedProduct { id ${PRODUCT_FIELDS} shop { name } } }
   }`;
-  // The statement count leaves Product.shop out: see the skipped test below.
-  const counted = `query Pinned($n: Int!) { timeline(first: $n) { id pinnedProduct { id ${PRODUCT_FIELDS} } } }`;
+  const counted = q;
   const pattern = ['A1', 'J1', null, 'K1', 'A1', 'unknown', 'A5'];
   const counts = {};
   for (const n of [pattern.length, 10 * pattern.length]) {
@@ -325,12 +321,7 @@ test('Tweet.pinnedProduct: Product fields from this subgraph in one batched fetc
   assert.equal(counts[10 * pattern.length], counts[pattern.length], `statements: ${JSON.stringify(counts)} by timeline length`);
 });
 
-// Skipped until the subgraph is fixed: Product.shop loads the shop again,
-// through the loader's batch window, rather than from the shops already loaded.
-test('Product.shop costs no statement beyond the budget', {
-  ...TEST_TIMEOUT,
-  skip: 'subgraph bug: Product.shop loads its shop again (3 statements, not 2)',
-}, async () => {
+test('Product.shop costs no statement beyond the budget', TEST_TIMEOUT, async () => {
   // SPEC §2: at most 2 statements for Profile representations asking
   // shop { featuredProducts { … } }; the product's shop is the shop at hand.
   social.setTimeline(AUTHORS.length);
