@@ -257,3 +257,18 @@ func getMetrics(t *testing.T, base string) string {
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
 }
+
+// TestIDEKeepsHeadersOutOfTheURL: the IDE keeps the query in its URL (so /
+// opens with the example) but not the headers, where bearer tokens go.
+func TestIDEKeepsHeadersOutOfTheURL(t *testing.T) {
+	page := string(idePage())
+	if !strings.Contains(page, "onEditQuery: onEditQuery,") {
+		t.Errorf("the IDE no longer keeps the query in its URL")
+	}
+	if strings.Contains(page, "onEditHeaders: onEditHeaders,") {
+		t.Errorf("the IDE writes request headers (bearer tokens) into its URL")
+	}
+	if !strings.Contains(page, "/query") {
+		t.Errorf("the IDE does not point at /query")
+	}
+}
