@@ -34,6 +34,7 @@ import (
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/requestid"
+	"github.com/shop-subgraph/shop/internal/rollout"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
@@ -119,6 +120,8 @@ type serveConfig struct {
 	apqCacheSize              int
 	limits                    graph.Limits
 	auth                      authConfig
+	rollout                   struct{ countries, languages, platforms, merchants string }
+	rules                     rollout.Rules
 }
 
 // setFromEnv sets each flag's value from its environment variable, when set,
@@ -153,8 +156,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.DurationVar(&c.limits.Timeout, "request-timeout", graph.DefaultTimeout, "longest a GraphQL request may take (env SHOP_REQUEST_TIMEOUT)")
 	fs.BoolVar(&c.introspection, "introspection", true, "answer __schema and __type; _service answers either way (env SHOP_INTROSPECTION)")
 	fs.IntVar(&c.apqCacheSize, "apq-cache-size", 1000, "automatic persisted queries kept; 0 turns APQ off (env SHOP_APQ_CACHE_SIZE)")
+	fs.StringVar(&c.rollout.countries, "rollout-countries", "", "comma list of ISO 3166 countries whose viewers see shops; empty = all (env SHOP_ROLLOUT_COUNTRIES)")
+	fs.StringVar(&c.rollout.languages, "rollout-languages", "", "comma list of languages (Accept-Language) whose viewers see shops; empty = all (env SHOP_ROLLOUT_LANGUAGES)")
+	fs.StringVar(&c.rollout.platforms, "rollout-platforms", "", "comma list of ios, android, web whose viewers see shops; empty = all (env SHOP_ROLLOUT_PLATFORMS)")
+	fs.StringVar(&c.rollout.merchants, "rollout-merchants", "", "comma list of profile ids allowed to show a shop; empty = all (env SHOP_ROLLOUT_MERCHANTS)")
 	authFlags(fs, getenv, &c.auth)
 	err := setFromEnv(fs, getenv, map[string]string{
+		"rollout-countries":   "SHOP_ROLLOUT_COUNTRIES",
+		"rollout-languages":   "SHOP_ROLLOUT_LANGUAGES",
+		"rollout-platforms":   "SHOP_ROLLOUT_PLATFORMS",
+		"rollout-merchants":   "SHOP_ROLLOUT_MERCHANTS",
 		"shutdown-timeout":    "SHOP_SHUTDOWN_TIMEOUT",
 		"max-depth":           "SHOP_MAX_DEPTH",
 		"max-complexity":      "SHOP_MAX_COMPLEXITY",
@@ -185,6 +196,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return errors.New("-max-depth, -max-complexity, -max-representations, -max-body-bytes and -request-timeout must be positive, -apq-cache-size zero or more")
 	}
 	c.limits.NoIntrospection = !c.introspection
+	if c.rules, err = rollout.ParseRules(c.rollout.countries, c.rollout.languages, c.rollout.platforms, c.rollout.merchants); err != nil {
+		return err
+	}
 	logger, err := newLogger(c.logFormat, stderr)
 	if err != nil {
 		return err
@@ -220,6 +234,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if !c.rules.Open() {
+		logger.Info("rollout: shops are shown only to these viewers and merchants", "countries", c.rules.Countries,
+			"languages", c.rules.Languages, "platforms", c.rules.Platforms, "merchants", c.rules.Merchants)
 	}
 	logger.Info("serving", "addr", ln.Addr().String(), "ide", "http://"+browsable(ln.Addr())+"/", "db", redactDSN(c.db))
 
@@ -327,7 +345,7 @@ func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveCon
 	if apq == 0 {
 		apq = -1 // off
 	}
-	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, APQCacheSize: apq, Auth: c.auth.verifier})
+	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, Rollout: c.rules, APQCacheSize: apq, Auth: c.auth.verifier})
 	ide := idePage()
 	mux := http.NewServeMux()
 	mux.Handle("/query", m.Instrument("/query", gql))

@@ -42,7 +42,7 @@ func (r *entityResolver) FindProfile(ctx context.Context, reps []*model.ProfileR
 		ids[i] = *rep.ID
 		out[i] = &model.Profile{ID: *rep.ID}
 	}
-	prefetchProfileShops(ctx, ids, "Profile.shop")
+	prefetchProfileShops(ctx, ids, onProfile)
 	return out, nil
 }
 
@@ -78,7 +78,7 @@ func (r *entityResolver) FindTweet(ctx context.Context, reps []*model.TweetRepre
 		out[i] = &model.Tweet{ID: *rep.ID, Author: &model.Profile{ID: *rep.Author.ID}}
 		authors = append(authors, *rep.Author.ID)
 	}
-	prefetchProfileShops(ctx, authors, "Tweet.shop")
+	prefetchProfileShops(ctx, authors, onTweet)
 	if failed {
 		return out, graphql.BatchErrorList(errs)
 	}

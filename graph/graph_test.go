@@ -65,9 +65,20 @@ type response struct {
 // statements it ran, read from shop_db_queries_total.
 func (s *testServer) post(t testing.TB, query string, vars map[string]any) (response, int) {
 	t.Helper()
+	return s.postHeaders(t, nil, query, vars)
+}
+
+// postHeaders is post with request headers.
+func (s *testServer) postHeaders(t testing.TB, headers map[string]string, query string, vars map[string]any) (response, int) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	before := s.metrics.DBQueries()
-	res, err := http.Post(s.URL, "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, s.URL, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
+	"github.com/shop-subgraph/shop/internal/rollout"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	// APQCacheSize is how many automatic persisted queries are kept; 0 means
 	// 1,000, negative turns APQ off.
 	APQCacheSize int
+	// Rollout restricts who sees Shop Modules on profiles and tweets; the
+	// zero value restricts nothing.
+	Rollout rollout.Rules
 	// Limits bound what one request may ask.
 	Limits Limits
 	// Auth verifies bearer tokens for the merchant write API; nil accepts
@@ -83,7 +87,7 @@ func NewHandler(o Options) http.Handler {
 	if o.Operations != nil {
 		srv.AroundResponses(observeOperations(o.Operations))
 	}
-	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, auth.Middleware(o.Auth, loaders.Middleware(o.Store, o.Loaders, srv)))
+	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, auth.Middleware(o.Auth, rollout.Middleware(o.Rollout, loaders.Middleware(o.Store, o.Loaders, srv))))
 }
 
 func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {

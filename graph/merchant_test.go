@@ -23,9 +23,7 @@ import (
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
-	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/store"
-	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 // testSecret is the HS256 secret of merchantServer.
@@ -40,19 +38,12 @@ type merchantServer struct {
 
 func newMerchantServer(t testing.TB, cfg auth.Config) *merchantServer {
 	t.Helper()
-	ctx := context.Background()
-	m := metrics.New()
-	st := storetest.Open(t, store.WithObserver(m))
-	if _, err := catalog.ImportFiles(ctx, st, []string{"testdata/shops.jsonl"}, nil); err != nil {
-		t.Fatal(err)
-	}
 	v, err := auth.NewVerifier(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(graph.NewHandler(graph.Options{Store: st, Loaders: m, Operations: m, Auth: v}))
-	t.Cleanup(srv.Close)
-	return &merchantServer{Server: srv, store: st}
+	s := newTestServer(t, func(o *graph.Options) { o.Auth = v })
+	return &merchantServer{Server: s.Server, store: s.store}
 }
 
 func newHS256Server(t testing.TB) *merchantServer {

@@ -149,7 +149,7 @@ func (r *productConnectionResolver) TotalCount(ctx context.Context, obj *model.P
 
 // Shop is the resolver for the shop field.
 func (r *profileResolver) Shop(ctx context.Context, obj *model.Profile) (*model.Shop, error) {
-	return profileShop(ctx, obj.ID)
+	return profileShop(ctx, obj.ID, onProfile)
 }
 
 // Shop is the resolver for the shop field.
@@ -272,7 +272,7 @@ func (r *shopConnectionResolver) TotalCount(ctx context.Context, obj *model.Shop
 
 // Shop is the resolver for the shop field.
 func (r *tweetResolver) Shop(ctx context.Context, obj *model.Tweet) (*model.Shop, error) {
-	return profileShop(ctx, obj.Author.ID)
+	return profileShop(ctx, obj.Author.ID, onTweet)
 }
 
 // Mutation returns MutationResolver implementation.

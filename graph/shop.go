@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
+	"github.com/shop-subgraph/shop/internal/rollout"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
@@ -20,25 +22,54 @@ func visibleShop(s *store.Shop) bool {
 	return s != nil && s.Status == store.StatusActive
 }
 
-// profileShop is Profile.shop and Tweet.shop: the owner's shop when it may be
-// shown, else null, never an error for "no shop".
-func profileShop(ctx context.Context, ownerID string) (*model.Shop, error) {
+// Where Profile.shop and Tweet.shop show a shop.
+type placement int
+
+const (
+	onTweet placement = iota
+	// onProfile: the owner also sees their own shop there, in any status, as
+	// a preview (SPEC §7).
+	onProfile
+)
+
+// shown decides Profile.shop and Tweet.shop for the request's viewer: an
+// active shop the rollout rules allow them, or on a profile the owner's own
+// shop. It costs no statement: the rules and the viewer are in ctx.
+func shown(ctx context.Context, s *store.Shop, p placement) bool {
+	if s == nil {
+		return false
+	}
+	if p == onProfile {
+		if v, err := auth.FromContext(ctx); err == nil && v.ProfileID == s.OwnerID {
+			return true
+		}
+	}
+	return visibleShop(s) && rollout.Allows(ctx, s.OwnerID)
+}
+
+// profileShop is Profile.shop and Tweet.shop: the owner's shop when it is
+// shown there, else null, never an error for "no shop".
+func profileShop(ctx context.Context, ownerID string, p placement) (*model.Shop, error) {
 	s, err := loaders.For(ctx).ShopByOwner.Load(ctx, ownerID)()
-	if err != nil || !visibleShop(s) {
+	if err != nil || !shown(ctx, s, p) {
 		return nil, err
 	}
 	return shopModel(s), nil
 }
 
 // prefetchProfileShops loads the shops of the given owners in one batch and,
-// when the query selects anything under shopPath, what it selects for all
-// visible ones at once.
-func prefetchProfileShops(ctx context.Context, ownerIDs []string, shopPath string) {
+// when the query selects anything under the shop field of p, what it selects
+// for all shown ones at once.
+func prefetchProfileShops(ctx context.Context, ownerIDs []string, p placement) {
 	if len(ownerIDs) == 0 {
 		return
 	}
 	l := loaders.For(ctx)
 	shops, _ := l.ShopByOwner.LoadNow(ctx, ownerIDs)
+	shopPath := "Tweet.shop"
+	if p == onProfile {
+		shopPath = "Profile.shop"
+	}
 	fields := selected(ctx, shopPath)
 	if len(fields) == 0 {
 		return
@@ -46,7 +77,7 @@ func prefetchProfileShops(ctx context.Context, ownerIDs []string, shopPath strin
 	seen := map[int64]bool{}
 	var keys []int64
 	for _, s := range shops {
-		if visibleShop(s) && !seen[s.ID] {
+		if shown(ctx, s, p) && !seen[s.ID] {
 			seen[s.ID] = true
 			keys = append(keys, s.ID)
 		}
