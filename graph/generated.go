@@ -73,6 +73,7 @@ type ComplexityRoot struct {
 		CreateProduct       func(childComplexity int, input model.CreateProductInput) int
 		CreateShop          func(childComplexity int, input model.CreateShopInput) int
 		DeleteProduct       func(childComplexity int, id string) int
+		RecordShopEvents    func(childComplexity int, events []*model.ShopEventInput) int
 		SetFeaturedProducts func(childComplexity int, shopID string, productIds []string) int
 		SetShopStatus       func(childComplexity int, shopID string, status model.ShopStatus) int
 		UpdateProduct       func(childComplexity int, input model.UpdateProductInput) int
@@ -116,6 +117,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProductInsights struct {
+		Clicks      func(childComplexity int) int
+		Impressions func(childComplexity int) int
+		Product     func(childComplexity int) int
+	}
+
 	ProductPayload struct {
 		Product    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -135,11 +142,17 @@ type ComplexityRoot struct {
 		__resolve_entities func(childComplexity int, representations []map[string]any) int
 	}
 
+	RecordShopEventsPayload struct {
+		Accepted   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Shop struct {
 		CreatedAt        func(childComplexity int) int
 		Description      func(childComplexity int) int
 		FeaturedProducts func(childComplexity int, first *int) int
 		ID               func(childComplexity int) int
+		Insights         func(childComplexity int, from time.Time, to time.Time) int
 		Name             func(childComplexity int) int
 		Owner            func(childComplexity int) int
 		Products         func(childComplexity int, first *int, after *string) int
@@ -158,6 +171,13 @@ type ComplexityRoot struct {
 	ShopEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ShopInsights struct {
+		ClickThroughRate func(childComplexity int) int
+		Clicks           func(childComplexity int) int
+		Impressions      func(childComplexity int) int
+		Products         func(childComplexity int) int
 	}
 
 	ShopPayload struct {
@@ -206,6 +226,7 @@ type MutationResolver interface {
 	DeleteProduct(ctx context.Context, id string) (*model.DeleteProductPayload, error)
 	UpsertProducts(ctx context.Context, shopID string, products []*model.ProductInput) (*model.UpsertProductsPayload, error)
 	SetFeaturedProducts(ctx context.Context, shopID string, productIds []string) (*model.ShopPayload, error)
+	RecordShopEvents(ctx context.Context, events []*model.ShopEventInput) (*model.RecordShopEventsPayload, error)
 }
 type ProductResolver interface {
 	Shop(ctx context.Context, obj *model.Product) (*model.Shop, error)
@@ -225,6 +246,8 @@ type QueryResolver interface {
 type ShopResolver interface {
 	FeaturedProducts(ctx context.Context, obj *model.Shop, first *int) ([]*model.Product, error)
 	Products(ctx context.Context, obj *model.Shop, first *int, after *string) (*model.ProductConnection, error)
+
+	Insights(ctx context.Context, obj *model.Shop, from time.Time, to time.Time) (*model.ShopInsights, error)
 }
 type ShopConnectionResolver interface {
 	TotalCount(ctx context.Context, obj *model.ShopConnection) (int, error)
@@ -380,6 +403,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteProduct(childComplexity, args["id"].(string)), true
+	case "Mutation.recordShopEvents":
+		if e.ComplexityRoot.Mutation.RecordShopEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordShopEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordShopEvents(childComplexity, args["events"].([]*model.ShopEventInput)), true
 	case "Mutation.setFeaturedProducts":
 		if e.ComplexityRoot.Mutation.SetFeaturedProducts == nil {
 			break
@@ -584,6 +618,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductEdge.Node(childComplexity), true
 
+	case "ProductInsights.clicks":
+		if e.ComplexityRoot.ProductInsights.Clicks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductInsights.Clicks(childComplexity), true
+	case "ProductInsights.impressions":
+		if e.ComplexityRoot.ProductInsights.Impressions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductInsights.Impressions(childComplexity), true
+	case "ProductInsights.product":
+		if e.ComplexityRoot.ProductInsights.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductInsights.Product(childComplexity), true
+
 	case "ProductPayload.product":
 		if e.ComplexityRoot.ProductPayload.Product == nil {
 			break
@@ -667,6 +720,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.__resolve_entities(childComplexity, args["representations"].([]map[string]any)), true
 
+	case "RecordShopEventsPayload.accepted":
+		if e.ComplexityRoot.RecordShopEventsPayload.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordShopEventsPayload.Accepted(childComplexity), true
+	case "RecordShopEventsPayload.userErrors":
+		if e.ComplexityRoot.RecordShopEventsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RecordShopEventsPayload.UserErrors(childComplexity), true
+
 	case "Shop.createdAt":
 		if e.ComplexityRoot.Shop.CreatedAt == nil {
 			break
@@ -696,6 +762,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Shop.ID(childComplexity), true
+	case "Shop.insights":
+		if e.ComplexityRoot.Shop.Insights == nil {
+			break
+		}
+
+		args, err := ec.field_Shop_insights_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Shop.Insights(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Shop.name":
 		if e.ComplexityRoot.Shop.Name == nil {
 			break
@@ -775,6 +852,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShopEdge.Node(childComplexity), true
+
+	case "ShopInsights.clickThroughRate":
+		if e.ComplexityRoot.ShopInsights.ClickThroughRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopInsights.ClickThroughRate(childComplexity), true
+	case "ShopInsights.clicks":
+		if e.ComplexityRoot.ShopInsights.Clicks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopInsights.Clicks(childComplexity), true
+	case "ShopInsights.impressions":
+		if e.ComplexityRoot.ShopInsights.Impressions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopInsights.Impressions(childComplexity), true
+	case "ShopInsights.products":
+		if e.ComplexityRoot.ShopInsights.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopInsights.Products(childComplexity), true
 
 	case "ShopPayload.shop":
 		if e.ComplexityRoot.ShopPayload.Shop == nil {
@@ -862,6 +964,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProductInput", ec.unmarshalInputProductInput),
 			graphql.NewInputUnmarshaler("ProductRepresentation", ec.unmarshalInputProductRepresentation),
 			graphql.NewInputUnmarshaler("ProfileRepresentation", ec.unmarshalInputProfileRepresentation),
+			graphql.NewInputUnmarshaler("ShopEventInput", ec.unmarshalInputShopEventInput),
 			graphql.NewInputUnmarshaler("ShopRepresentation", ec.unmarshalInputShopRepresentation),
 			graphql.NewInputUnmarshaler("TweetRepresentation", ec.unmarshalInputTweetRepresentation),
 			graphql.NewInputUnmarshaler("UpdateProductInput", ec.unmarshalInputUpdateProductInput),
@@ -994,6 +1097,16 @@ type Shop @key(fields: "id") {
   createdAt: DateTime!
   "When the shop was last changed."
   updatedAt: DateTime!
+  """
+  How the carousel did from one UTC day to another, inclusive (the days of
+  from and to, at most 400 days): the owner and staff only; null for anyone else.
+  """
+  insights(
+    "The first day counted: the UTC day of this time."
+    from: DateTime!
+    "The last day counted: the UTC day of this time."
+    to: DateTime!
+  ): ShopInsights
 }
 
 "A product in a merchant's catalogue. Tapping it opens the merchant's own product page."
@@ -1220,6 +1333,11 @@ type Mutation {
     "The products to feature, in carousel order; an empty list features nothing."
     productIds: [ID!]!
   ): ShopPayload!
+  "Impressions and taps from clients, at most 500 a call; no sign-in needed."
+  recordShopEvents(
+    "The events, in any order."
+    events: [ShopEventInput!]!
+  ): RecordShopEventsPayload!
 }
 
 "A new shop. Its owner is the signed-in profile."
@@ -1372,6 +1490,54 @@ enum UserErrorCode {
   NOT_FOUND
   "The status change is reserved to platform staff: setting or lifting SUSPENDED."
   FORBIDDEN_STATUS
+}
+
+"An impression of, or a tap on, a product in a Shop Module."
+input ShopEventInput {
+  "The product shown or tapped."
+  productId: ID!
+  "What happened."
+  type: ShopEventType!
+  "When it happened: within the last 30 days, not in the future."
+  occurredAt: DateTime!
+}
+
+"What a client saw a viewer do with a product in a Shop Module."
+enum ShopEventType {
+  "The product was shown."
+  IMPRESSION
+  "The product was tapped, opening the merchant's store."
+  CLICK
+}
+
+"The result of recordShopEvents."
+type RecordShopEventsPayload {
+  "How many events were counted."
+  accepted: Int!
+  "The events that were not counted and why, by their index in events."
+  userErrors: [UserError!]!
+}
+
+"A shop's engagement over a range of days."
+type ShopInsights {
+  "Times the shop's products were shown."
+  impressions: Int!
+  "Taps on the shop's products."
+  clicks: Int!
+  "clicks / impressions, 0 when there were no impressions."
+  clickThroughRate: Float!
+  "The figures per product, for products with any events, in catalogue order."
+  products: [ProductInsights!]!
+}
+
+"A product's engagement over a range of days."
+type ProductInsights {
+  "The product."
+  product: Product!
+  "Times the product was shown."
+  impressions: Int!
+  "Taps on the product."
+  clicks: Int!
 }
 `, BuiltIn: false},
 	{Name: "../federation/directives.graphql", Input: `
@@ -1577,6 +1743,18 @@ func (ec *executionContext) childFields_ProductEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProductEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProductInsights(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "product":
+		return ec.fieldContext_ProductInsights_product(ctx, field)
+	case "impressions":
+		return ec.fieldContext_ProductInsights_impressions(ctx, field)
+	case "clicks":
+		return ec.fieldContext_ProductInsights_clicks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductInsights", field.Name)
+}
+
 func (ec *executionContext) childFields_ProductPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "product":
@@ -1595,6 +1773,16 @@ func (ec *executionContext) childFields_Profile(ctx context.Context, field graph
 		return ec.fieldContext_Profile_shop(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Profile", field.Name)
+}
+
+func (ec *executionContext) childFields_RecordShopEventsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accepted":
+		return ec.fieldContext_RecordShopEventsPayload_accepted(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RecordShopEventsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RecordShopEventsPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Shop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1619,6 +1807,8 @@ func (ec *executionContext) childFields_Shop(ctx context.Context, field graphql.
 		return ec.fieldContext_Shop_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Shop_updatedAt(ctx, field)
+	case "insights":
+		return ec.fieldContext_Shop_insights(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Shop", field.Name)
 }
@@ -1645,6 +1835,20 @@ func (ec *executionContext) childFields_ShopEdge(ctx context.Context, field grap
 		return ec.fieldContext_ShopEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShopEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ShopInsights(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "impressions":
+		return ec.fieldContext_ShopInsights_impressions(ctx, field)
+	case "clicks":
+		return ec.fieldContext_ShopInsights_clicks(ctx, field)
+	case "clickThroughRate":
+		return ec.fieldContext_ShopInsights_clickThroughRate(ctx, field)
+	case "products":
+		return ec.fieldContext_ShopInsights_products(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShopInsights", field.Name)
 }
 
 func (ec *executionContext) childFields_ShopPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1913,6 +2117,20 @@ func (ec *executionContext) field_Mutation_deleteProduct_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordShopEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "events",
+		func(ctx context.Context, v any) ([]*model.ShopEventInput, error) {
+			return ec.unmarshalNShopEventInput2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopEventInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["events"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setFeaturedProducts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2096,6 +2314,28 @@ func (ec *executionContext) field_Shop_featuredProducts_args(ctx context.Context
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Shop_insights_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -2916,6 +3156,50 @@ func (ec *executionContext) fieldContext_Mutation_setFeaturedProducts(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordShopEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordShopEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordShopEvents(ctx, fc.Args["events"].([]*model.ShopEventInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RecordShopEventsPayload) graphql.Marshaler {
+			return ec.marshalNRecordShopEventsPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐRecordShopEventsPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordShopEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RecordShopEventsPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordShopEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3540,6 +3824,84 @@ func (ec *executionContext) fieldContext_ProductEdge_node(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _ProductInsights_product(ctx context.Context, field graphql.CollectedField, obj *model.ProductInsights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductInsights_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Product) graphql.Marshaler {
+			return ec.marshalNProduct2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProduct(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductInsights_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductInsights",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Product(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductInsights_impressions(ctx context.Context, field graphql.CollectedField, obj *model.ProductInsights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductInsights_impressions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impressions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductInsights_impressions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductInsights", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductInsights_clicks(ctx context.Context, field graphql.CollectedField, obj *model.ProductInsights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductInsights_clicks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clicks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductInsights_clicks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductInsights", field, false, false, "Int")
+}
+
 func (ec *executionContext) _ProductPayload_product(ctx context.Context, field graphql.CollectedField, obj *model.ProductPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3975,6 +4337,61 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _RecordShopEventsPayload_accepted(ctx context.Context, field graphql.CollectedField, obj *model.RecordShopEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordShopEventsPayload_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordShopEventsPayload_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RecordShopEventsPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RecordShopEventsPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *model.RecordShopEventsPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RecordShopEventsPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RecordShopEventsPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RecordShopEventsPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Shop_id(ctx context.Context, field graphql.CollectedField, obj *model.Shop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4256,6 +4673,50 @@ func (ec *executionContext) fieldContext_Shop_updatedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Shop", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _Shop_insights(ctx context.Context, field graphql.CollectedField, obj *model.Shop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Shop_insights(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Shop().Insights(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShopInsights) graphql.Marshaler {
+			return ec.marshalOShopInsights2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopInsights(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Shop_insights(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Shop",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShopInsights(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Shop_insights_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ShopConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ShopConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4425,6 +4886,107 @@ func (ec *executionContext) fieldContext_ShopEdge_node(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Shop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShopInsights_impressions(ctx context.Context, field graphql.CollectedField, obj *model.ShopInsights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopInsights_impressions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Impressions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopInsights_impressions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopInsights", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShopInsights_clicks(ctx context.Context, field graphql.CollectedField, obj *model.ShopInsights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopInsights_clicks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Clicks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopInsights_clicks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopInsights", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShopInsights_clickThroughRate(ctx context.Context, field graphql.CollectedField, obj *model.ShopInsights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopInsights_clickThroughRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClickThroughRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopInsights_clickThroughRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShopInsights", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShopInsights_products(ctx context.Context, field graphql.CollectedField, obj *model.ShopInsights) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShopInsights_products(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Products, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductInsights) graphql.Marshaler {
+			return ec.marshalNProductInsights2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInsightsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShopInsights_products(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShopInsights",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductInsights(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6181,6 +6743,62 @@ func UnmarshalProfileRepresentation(ctx context.Context, raw any) (model.Profile
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputShopEventInput(ctx context.Context, obj any) (model.ShopEventInput, error) {
+	var it model.ShopEventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"productId", "type", "occurredAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "productId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("productId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProductID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNShopEventType2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopEventType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "occurredAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
+			data, err := ec.unmarshalNDateTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OccurredAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShopEventInput unmarshals raw into the ShopEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShopEventInput(ctx context.Context, raw any) (model.ShopEventInput, error) {
+	var out model.ShopEventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShopEventInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputShopRepresentation(ctx context.Context, obj any) (model.ShopRepresentation, error) {
 	var it model.ShopRepresentation
 	if obj == nil {
@@ -6755,6 +7373,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "recordShopEvents":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordShopEvents(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7006,6 +7631,49 @@ func (ec *executionContext) _ProductEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var productInsightsImplementors = []string{"ProductInsights"}
+
+func (ec *executionContext) _ProductInsights(ctx context.Context, sel ast.SelectionSet, obj *model.ProductInsights) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productInsightsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductInsights")
+		case "product":
+			out.Values[i] = ec._ProductInsights_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "impressions":
+			out.Values[i] = ec._ProductInsights_impressions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clicks":
+			out.Values[i] = ec._ProductInsights_clicks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var productPayloadImplementors = []string{"ProductPayload"}
 
 func (ec *executionContext) _ProductPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPayload) graphql.Marshaler {
@@ -7169,6 +7837,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var recordShopEventsPayloadImplementors = []string{"RecordShopEventsPayload"}
+
+func (ec *executionContext) _RecordShopEventsPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RecordShopEventsPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, recordShopEventsPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RecordShopEventsPayload")
+		case "accepted":
+			out.Values[i] = ec._RecordShopEventsPayload_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RecordShopEventsPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var shopImplementors = []string{"Shop", "_Entity"}
 
 func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj *model.Shop) graphql.Marshaler {
@@ -7232,6 +7938,12 @@ func (ec *executionContext) _Shop(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "insights":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Shop_insights(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7316,6 +8028,54 @@ func (ec *executionContext) _ShopEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._ShopEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shopInsightsImplementors = []string{"ShopInsights"}
+
+func (ec *executionContext) _ShopInsights(ctx context.Context, sel ast.SelectionSet, obj *model.ShopInsights) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shopInsightsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShopInsights")
+		case "impressions":
+			out.Values[i] = ec._ShopInsights_impressions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clicks":
+			out.Values[i] = ec._ShopInsights_clicks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clickThroughRate":
+			out.Values[i] = ec._ShopInsights_clickThroughRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "products":
+			out.Values[i] = ec._ShopInsights_products(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7974,6 +8734,20 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8155,6 +8929,30 @@ func (ec *executionContext) unmarshalNProductInput2ᚖgithubᚗcomᚋshopᚑsubg
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNProductInsights2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInsightsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductInsights) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductInsights2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInsights(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductInsights2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductInsights(ctx context.Context, sel ast.SelectionSet, v *model.ProductInsights) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductInsights!")
+		return graphql.Null
+	}
+	return ec._ProductInsights(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProductPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProductPayload(ctx context.Context, sel ast.SelectionSet, v *model.ProductPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProductPayload!")
@@ -8207,6 +9005,14 @@ func (ec *executionContext) unmarshalNProfileRepresentation2ᚕᚖgithubᚗcom�
 func (ec *executionContext) unmarshalNProfileRepresentation2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐProfileRepresentation(ctx context.Context, v any) (*model.ProfileRepresentation, error) {
 	res, err := ec.unmarshalInputProfileRepresentation(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRecordShopEventsPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐRecordShopEventsPayload(ctx context.Context, sel ast.SelectionSet, v *model.RecordShopEventsPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RecordShopEventsPayload!")
+		return graphql.Null
+	}
+	return ec._RecordShopEventsPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNShop2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Shop) graphql.Marshaler {
@@ -8263,6 +9069,35 @@ func (ec *executionContext) marshalNShopEdge2ᚖgithubᚗcomᚋshopᚑsubgraph�
 		return graphql.Null
 	}
 	return ec._ShopEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShopEventInput2ᚕᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopEventInputᚄ(ctx context.Context, v any) ([]*model.ShopEventInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ShopEventInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShopEventInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopEventInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNShopEventInput2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopEventInput(ctx context.Context, v any) (*model.ShopEventInput, error) {
+	res, err := ec.unmarshalInputShopEventInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNShopEventType2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopEventType(ctx context.Context, v any) (model.ShopEventType, error) {
+	var res model.ShopEventType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShopEventType2githubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopEventType(ctx context.Context, sel ast.SelectionSet, v model.ShopEventType) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNShopPayload2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShopPayload) graphql.Marshaler {
@@ -8955,6 +9790,13 @@ func (ec *executionContext) marshalOShop2ᚖgithubᚗcomᚋshopᚑsubgraphᚋsho
 		return graphql.Null
 	}
 	return ec._Shop(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOShopInsights2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐShopInsights(ctx context.Context, sel ast.SelectionSet, v *model.ShopInsights) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShopInsights(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -7,10 +7,13 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/engagement"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -128,6 +131,19 @@ func (r *mutationResolver) SetFeaturedProducts(ctx context.Context, shopID strin
 		return nil, writeError(err)
 	}
 	return shopPayload(ctx, s, errs), nil
+}
+
+// RecordShopEvents is the resolver for the recordShopEvents field.
+func (r *mutationResolver) RecordShopEvents(ctx context.Context, events []*model.ShopEventInput) (*model.RecordShopEventsPayload, error) {
+	in := make([]engagement.Event, len(events))
+	for i, e := range events {
+		in[i] = engagement.Event{ProductID: idArg(e.ProductID), Type: string(e.Type), OccurredAt: e.OccurredAt}
+	}
+	accepted, errs, err := engagement.Record(ctx, r.Store, in, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return &model.RecordShopEventsPayload{Accepted: accepted, UserErrors: userErrors(errs)}, nil
 }
 
 // Shop is the resolver for the shop field.
@@ -263,6 +279,21 @@ func (r *shopResolver) Products(ctx context.Context, obj *model.Shop, first *int
 		return nil, err
 	}
 	return productConnection(key, rows), nil
+}
+
+// Insights is the resolver for the insights field.
+func (r *shopResolver) Insights(ctx context.Context, obj *model.Shop, from time.Time, to time.Time) (*model.ShopInsights, error) {
+	if !mayManage(ctx, obj.Owner.ID) {
+		return nil, nil
+	}
+	in, err := engagement.ShopInsights(ctx, r.Store, obj.Key, from, to)
+	if errors.Is(err, engagement.ErrRange) {
+		return nil, badUserInput("%v", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return insightsModel(ctx, in)
 }
 
 // TotalCount is the resolver for the totalCount field.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -124,6 +125,16 @@ type ProductInput struct {
 	Brand *string `json:"brand,omitempty"`
 }
 
+// A product's engagement over a range of days.
+type ProductInsights struct {
+	// The product.
+	Product *Product `json:"product"`
+	// Times the product was shown.
+	Impressions int `json:"impressions"`
+	// Taps on the product.
+	Clicks int `json:"clicks"`
+}
+
 // The result of a product mutation.
 type ProductPayload struct {
 	// The product as it is after the mutation; null when it failed.
@@ -149,12 +160,42 @@ type ProfileRepresentation struct {
 type Query struct {
 }
 
+// The result of recordShopEvents.
+type RecordShopEventsPayload struct {
+	// How many events were counted.
+	Accepted int `json:"accepted"`
+	// The events that were not counted and why, by their index in events.
+	UserErrors []*UserError `json:"userErrors"`
+}
+
 // A shop with its position in the list.
 type ShopEdge struct {
 	// An opaque cursor: pass it as `after` to get the shops that follow.
 	Cursor string `json:"cursor"`
 	// The shop.
 	Node *Shop `json:"node"`
+}
+
+// An impression of, or a tap on, a product in a Shop Module.
+type ShopEventInput struct {
+	// The product shown or tapped.
+	ProductID string `json:"productId"`
+	// What happened.
+	Type ShopEventType `json:"type"`
+	// When it happened: within the last 30 days, not in the future.
+	OccurredAt time.Time `json:"occurredAt"`
+}
+
+// A shop's engagement over a range of days.
+type ShopInsights struct {
+	// Times the shop's products were shown.
+	Impressions int `json:"impressions"`
+	// Taps on the shop's products.
+	Clicks int `json:"clicks"`
+	// clicks / impressions, 0 when there were no impressions.
+	ClickThroughRate float64 `json:"clickThroughRate"`
+	// The figures per product, for products with any events, in catalogue order.
+	Products []*ProductInsights `json:"products"`
 }
 
 // The result of a shop mutation.
@@ -359,6 +400,64 @@ func (e *ProductCondition) UnmarshalJSON(b []byte) error {
 }
 
 func (e ProductCondition) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a client saw a viewer do with a product in a Shop Module.
+type ShopEventType string
+
+const (
+	// The product was shown.
+	ShopEventTypeImpression ShopEventType = "IMPRESSION"
+	// The product was tapped, opening the merchant's store.
+	ShopEventTypeClick ShopEventType = "CLICK"
+)
+
+var AllShopEventType = []ShopEventType{
+	ShopEventTypeImpression,
+	ShopEventTypeClick,
+}
+
+func (e ShopEventType) IsValid() bool {
+	switch e {
+	case ShopEventTypeImpression, ShopEventTypeClick:
+		return true
+	}
+	return false
+}
+
+func (e ShopEventType) String() string {
+	return string(e)
+}
+
+func (e *ShopEventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShopEventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShopEventType", str)
+	}
+	return nil
+}
+
+func (e ShopEventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShopEventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShopEventType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

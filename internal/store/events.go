@@ -1,8 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -56,6 +59,13 @@ func (s *Store) AddEventCounts(ctx context.Context, counts []EventCount) error {
 	if len(counts) == 0 {
 		return nil
 	}
+	// Every writer upserts its rows in the same order, so two transactions
+	// adding to the same counters wait for each other instead of
+	// deadlocking (PostgreSQL locks each row it upserts until commit).
+	counts = slices.Clone(counts)
+	slices.SortFunc(counts, func(a, b EventCount) int {
+		return cmp.Or(cmp.Compare(a.ProductID, b.ProductID), strings.Compare(a.Day, b.Day), strings.Compare(a.Type, b.Type))
+	})
 	start := time.Now()
 	tx, err := s.write.BeginTxx(ctx, nil)
 	s.observe(ctx, "begin", start, err)
