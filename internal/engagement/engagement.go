@@ -89,7 +89,7 @@ func Record(ctx context.Context, st *store.Store, events []Event, now time.Time)
 
 // ProductFigures are one product's counts.
 type ProductFigures struct {
-	ProductID          int64
+	ProductID           int64
 	Impressions, Clicks int64
 }
 
