@@ -13,7 +13,6 @@ import (
 
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
-	"github.com/shop-subgraph/shop/internal/store"
 )
 
 // The merchant write API's configuration and commands (SPEC §6): how serve
@@ -153,14 +152,11 @@ func importCatalog(ctx context.Context, args []string, getenv func(string) strin
 		fs.Usage()
 		return errReported
 	}
-	st, err := store.Open(ctx, *db)
+	st, err := openDB(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	start := time.Now()
 	stats, err := catalog.ImportFeedFile(ctx, st, *profile, fs.Arg(0))
 	var report *catalog.Report

@@ -208,15 +208,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 
 	m := metrics.New()
-	st, err := store.Open(ctx, c.db, store.WithObserver(m))
+	st, err := openDB(ctx, c.db, store.WithObserver(m))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	m.RegisterDBPools(st.Pools())
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	if c.seed == "demo" {
 		if err := seedDemo(ctx, st, logger); err != nil {
 			return err
@@ -256,6 +253,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// openDB opens the database and brings its schema up to date.
+func openDB(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, error) {
+	st, err := store.Open(ctx, dsn, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 func newLogger(format string, w io.Writer) (*slog.Logger, error) {
@@ -392,14 +402,11 @@ func importFiles(ctx context.Context, args []string, getenv func(string) string,
 		fs.Usage()
 		return errReported
 	}
-	st, err := store.Open(ctx, *db)
+	st, err := openDB(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	start := time.Now()
 	stats, err := catalog.ImportFiles(ctx, st, fs.Args(), stderr)
 	var report *catalog.Report

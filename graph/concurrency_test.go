@@ -215,15 +215,6 @@ type result struct {
 // postWithErr is postWith for goroutines: it returns its failure instead of
 // ending the test.
 func postWithErr(url, authorization, query string, vars map[string]any) result {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	res, err := httpPost(url, authorization, body)
-	if err != nil {
-		return result{err: err}
-	}
-	defer res.Body.Close()
-	var r response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		return result{err: fmt.Errorf("status %d: %w", res.StatusCode, err)}
-	}
-	return result{response: r}
+	r, err := postTo(url, authHeader(authorization), query, vars)
+	return result{response: r, err: err}
 }

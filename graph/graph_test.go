@@ -71,26 +71,39 @@ func (s *testServer) post(t testing.TB, query string, vars map[string]any) (resp
 // postHeaders is post with request headers.
 func (s *testServer) postHeaders(t testing.TB, headers map[string]string, query string, vars map[string]any) (response, int) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	before := s.metrics.DBQueries()
-	req, _ := http.NewRequest(http.MethodPost, s.URL, bytes.NewReader(body))
+	r, err := postTo(s.URL, headers, query, vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, int(s.metrics.DBQueries() - before)
+}
+
+// postTo sends a GraphQL request with headers to url; a status other than
+// 200 is an error. It does not end the test, so goroutines may call it.
+func postTo(url string, headers map[string]string, query string, vars map[string]any) (response, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return response{}, err
+	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("status %d, want 200", res.StatusCode)
-	}
 	var r response
 	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		t.Fatal(err)
+		return response{}, fmt.Errorf("status %d: %w", res.StatusCode, err)
 	}
-	return r, int(s.metrics.DBQueries() - before)
+	if res.StatusCode != http.StatusOK {
+		return r, fmt.Errorf("status %d, want 200: %+v", res.StatusCode, r.Errors)
+	}
+	return r, nil
 }
 
 // data posts a query that must succeed and decodes its data into out.

@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -11,7 +10,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -68,34 +66,19 @@ func (s *merchantServer) post(t testing.TB, tok, query string, vars map[string]a
 
 func postWith(t testing.TB, url, authorization, query string, vars map[string]any) response {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	res, err := httpPost(url, authorization, body)
+	r, err := postTo(url, authHeader(authorization), query, vars)
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("status %d, want 200", res.StatusCode)
-	}
-	var r response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// httpPost posts a GraphQL request body with an Authorization header, none
-// for "Bearer ".
-func httpPost(url, authorization string, body []byte) (*http.Response, error) {
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
+// authHeader is the Authorization header to send: none for "Bearer " or "".
+func authHeader(authorization string) map[string]string {
+	if authorization == "Bearer " || authorization == "" {
+		return nil
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if authorization != "Bearer " && authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	return http.DefaultClient.Do(req)
+	return map[string]string{"Authorization": authorization}
 }
 
 // data posts a request that must succeed without errors and decodes its
