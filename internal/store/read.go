@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 )
 
 const shopColumns = `id, owner_id, name, description, store_url, status, created_at, updated_at`
@@ -30,8 +31,12 @@ func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop,
 	if err != nil {
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
 	}
-	var shops []Shop
-	if err := s.selectRead(ctx, "shops_by_owner_ids", &shops, query, args...); err != nil {
+	shops := make([]Shop, 0, len(ownerIDs))
+	err = s.queryRead(ctx, "shops_by_owner_ids", query, args, func(rows *sql.Rows) error {
+		shops = append(shops, Shop{})
+		return scanShop(rows, &shops[len(shops)-1])
+	})
+	if err != nil {
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
 	}
 	return shops, nil
@@ -48,8 +53,12 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
-	var shops []Shop
-	if err := s.selectRead(ctx, "shops_by_ids", &shops, query, args...); err != nil {
+	shops := make([]Shop, 0, len(ids))
+	err = s.queryRead(ctx, "shops_by_ids", query, args, func(rows *sql.Rows) error {
+		shops = append(shops, Shop{})
+		return scanShop(rows, &shops[len(shops)-1])
+	})
+	if err != nil {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
 	return shops, nil
@@ -75,7 +84,7 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64) 
 	if len(shopIDs) == 0 {
 		return nil, nil
 	}
-	const q = `SELECT f.position, ` + productColumnsP + `
+	const q = `SELECT ` + productColumnsP + `, f.position
 		FROM featured_products f JOIN products p ON p.id = f.product_id
 		WHERE f.shop_id IN (?) AND p.availability NOT IN (?, ?)
 		ORDER BY f.shop_id, f.position`
@@ -83,8 +92,13 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64) 
 	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
 	}
-	var rows []FeaturedProduct
-	if err := s.selectRead(ctx, "featured_products_by_shop_ids", &rows, query, args...); err != nil {
+	rows := make([]FeaturedProduct, 0, len(shopIDs)*5)
+	err = s.queryRead(ctx, "featured_products_by_shop_ids", query, args, func(r *sql.Rows) error {
+		rows = append(rows, FeaturedProduct{})
+		f := &rows[len(rows)-1]
+		return scanProduct(r, &f.Product, &f.Position)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
 	}
 	return rows, nil
@@ -102,8 +116,13 @@ func (s *Store) ProductsByIDs(ctx context.Context, ids []int64) ([]ProductWithSh
 	if err != nil {
 		return nil, fmt.Errorf("products by ids: %w", err)
 	}
-	var rows []ProductWithShop
-	if err := s.selectRead(ctx, "products_by_ids", &rows, query, args...); err != nil {
+	rows := make([]ProductWithShop, 0, len(ids))
+	err = s.queryRead(ctx, "products_by_ids", query, args, func(r *sql.Rows) error {
+		rows = append(rows, ProductWithShop{})
+		p := &rows[len(rows)-1]
+		return scanProduct(r, &p.Product, &p.ShopStatus, &p.ShopOwnerID)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("products by ids: %w", err)
 	}
 	return rows, nil
@@ -139,7 +158,11 @@ func (s *Store) ProductPagesByShopIDs(ctx context.Context, shopIDs []int64, afte
 		}
 	}
 	var rows []Product
-	if err := s.selectRead(ctx, "product_pages_by_shop_ids", &rows, query, args...); err != nil {
+	err = s.queryRead(ctx, "product_pages_by_shop_ids", query, args, func(r *sql.Rows) error {
+		rows = append(rows, Product{})
+		return scanProduct(r, &rows[len(rows)-1])
+	})
+	if err != nil {
 		return nil, fmt.Errorf("product pages by shop ids: %w", err)
 	}
 	return rows, nil
@@ -174,8 +197,12 @@ func (s *Store) ProductCountsByShopIDs(ctx context.Context, shopIDs []int64) (ma
 // afterID, oldest first.
 func (s *Store) ActiveShops(ctx context.Context, afterID int64, limit int) ([]Shop, error) {
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`
-	var shops []Shop
-	if err := s.selectRead(ctx, "active_shops", &shops, q, StatusActive, afterID, limit); err != nil {
+	shops := make([]Shop, 0, limit)
+	err := s.queryRead(ctx, "active_shops", q, []any{StatusActive, afterID, limit}, func(rows *sql.Rows) error {
+		shops = append(shops, Shop{})
+		return scanShop(rows, &shops[len(shops)-1])
+	})
+	if err != nil {
 		return nil, fmt.Errorf("active shops: %w", err)
 	}
 	return shops, nil
@@ -199,4 +226,72 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("any shop: %w", err)
 	}
 	return !exists, nil
+}
+
+// Shops and products are scanned by hand: sqlx's reflection (field lookup
+// by column name, reflect.New and Append for every row) cost more than the
+// timeline's two statements' own work in SQLite (PERFORMANCE.md). The column
+// lists above and the scan functions below go together.
+
+// queryRead runs a read statement and hands each row to scan, counted under name.
+func (s *Store) queryRead(ctx context.Context, name, q string, args []any, scan func(*sql.Rows) error) (err error) {
+	start := time.Now()
+	defer func() { s.observe(ctx, name, start, err) }()
+	rows, err := s.read.QueryContext(ctx, s.read.Rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// scanShop scans shopColumns.
+func scanShop(rows *sql.Rows, s *Shop) error {
+	var desc sql.NullString
+	err := rows.Scan(&s.ID, &s.OwnerID, &s.Name, &desc, &s.StoreURL, &s.Status, &s.CreatedAt, &s.UpdatedAt)
+	s.Description = nullString(desc)
+	return err
+}
+
+// scanProduct scans productColumns (or productColumnsP), then the columns of
+// extra when given (such as f.position).
+func scanProduct(rows *sql.Rows, p *Product, extra ...any) error {
+	var (
+		desc, alt, brand sql.NullString
+		width, height    sql.NullInt64
+		compareAt        sql.NullInt64
+	)
+	dest := append([]any{&p.ID, &p.ShopID, &p.SKU, &p.Title, &desc, &p.URL,
+		&p.ImageURL, &alt, &width, &height, &p.Currency,
+		&p.PriceMinor, &compareAt, &p.Availability, &p.Condition, &brand,
+		&p.CreatedAt, &p.UpdatedAt}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	p.Description, p.ImageAltText, p.Brand = nullString(desc), nullString(alt), nullString(brand)
+	p.ImageWidth, p.ImageHeight = nullInt(width), nullInt(height)
+	if compareAt.Valid {
+		p.CompareAtMinor = &compareAt.Int64
+	}
+	return nil
+}
+
+func nullString(ns sql.NullString) *string {
+	if !ns.Valid {
+		return nil
+	}
+	return &ns.String
+}
+
+func nullInt(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
 }

@@ -1,0 +1,237 @@
+package floor_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/shop-subgraph/shop/bench/internal/dataset"
+	"github.com/shop-subgraph/shop/bench/internal/floor"
+	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/metrics"
+	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// The floor is only a floor if it does the subgraph's work: the same answer
+// to every timeline, with the same statements.
+func TestFloorAnswersAsTheSubgraph(t *testing.T) {
+	ctx := context.Background()
+	cfg := dataset.Default
+	cfg.Profiles = 300
+	file := filepath.Join(t.TempDir(), "shops.jsonl")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := dataset.WriteShops(f, cfg); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	m := metrics.New()
+	st := storetest.Open(t, store.WithObserver(m))
+	if _, err := catalog.ImportFiles(ctx, st, []string{file}, nil); err != nil {
+		t.Fatal(err)
+	}
+	subgraph := httptest.NewServer(graph.NewHandler(graph.Options{Store: st}))
+	defer subgraph.Close()
+	fl := httptest.NewServer(floor.Handler(st))
+	defer fl.Close()
+
+	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+		t.Run(sc.Name, func(t *testing.T) {
+			for i, body := range dataset.Timelines(cfg, sc, 5, 40) {
+				want, wantStmts := post(t, m, subgraph.URL, body)
+				got, gotStmts := post(t, m, fl.URL, body)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("timeline %d: floor answer differs from the subgraph's (-subgraph +floor):\n%s", i, diff)
+				}
+				if gotStmts != wantStmts || gotStmts != 2 {
+					t.Errorf("timeline %d: floor ran %v statements, subgraph %v, want 2 each", i, gotStmts, wantStmts)
+				}
+				var r struct {
+					Data struct {
+						Entities []struct {
+							Shop *struct{ FeaturedProducts []any } `json:"shop"`
+						} `json:"_entities"`
+					} `json:"data"`
+				}
+				remarshal(t, want, &r)
+				shops := 0
+				for _, e := range r.Data.Entities {
+					if e.Shop != nil {
+						shops++
+					}
+				}
+				if len(r.Data.Entities) != 40 || shops == 0 {
+					t.Errorf("timeline %d: %d entities, %d shops; want 40 entities and some shops", i, len(r.Data.Entities), shops)
+				}
+			}
+		})
+	}
+}
+
+func post(t *testing.T, m *metrics.Metrics, url string, body []byte) (any, float64) {
+	t.Helper()
+	before := m.DBQueries()
+	res, err := http.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("%s: status %d", url, res.StatusCode)
+	}
+	var v any
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v, m.DBQueries() - before
+}
+
+func remarshal(t *testing.T, from, to any) {
+	t.Helper()
+	b, err := json.Marshal(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The benchmarks serve timelines of the full dataset straight through each
+// handler (no network, no client): the subgraph's GraphQL handler as the
+// server wires it, and the floor, over the same store.
+//
+//	go test ./bench/internal/floor -run '^$' -bench . -benchmem
+func BenchmarkTimeline(b *testing.B) {
+	m := metrics.New()
+	st := benchStore(b, store.WithObserver(m))
+	cfg := dataset.Default
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"subgraph", graph.NewHandler(graph.Options{Store: st, Loaders: m, Operations: m})},
+		{"floor", floor.Handler(st)},
+	}
+	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+		bodies := dataset.Timelines(cfg, sc, 200, 100)
+		for _, h := range handlers {
+			b.Run(sc.Name+"/"+h.name, func(b *testing.B) {
+				before := m.DBQueries()
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(bodies[i%len(bodies)]))
+					req.Header.Set("Content-Type", "application/json")
+					rec := httptest.NewRecorder()
+					h.h.ServeHTTP(rec, req)
+					if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors":`)) {
+						b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+					}
+					i++
+				}
+				b.ReportMetric((m.DBQueries()-before)/float64(b.N), "statements/op")
+			})
+		}
+	}
+}
+
+// benchStore returns a store loaded with the benchmark's full dataset.
+//
+// With SHOP_BENCH_DB set to a database already loaded with it (the bench
+// command's -keep leaves one), it opens that instead, which saves the import
+// when the benchmark runs under valgrind --tool=callgrind to count
+// instructions.
+func benchStore(b *testing.B, opts ...store.Option) *store.Store {
+	b.Helper()
+	if dsn := os.Getenv("SHOP_BENCH_DB"); dsn != "" {
+		st, err := store.Open(context.Background(), dsn, opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
+	}
+	file := filepath.Join(b.TempDir(), "shops.jsonl")
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := dataset.WriteShops(f, dataset.Default); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	st := storetest.Open(b, opts...)
+	if _, err := catalog.ImportFiles(context.Background(), st, []string{file}, nil); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// BenchmarkStatements runs the timeline's two statements alone, with the
+// keys of a mix timeline (100 authors, about 20 shops) and of the worst case
+// (100 shops).
+//
+//	go test ./bench/internal/floor -run '^$' -bench Statements -benchmem
+func BenchmarkStatements(b *testing.B) {
+	ctx := context.Background()
+	st := benchStore(b)
+	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+		var owners [][]string
+		var shopIDs [][]int64
+		for _, body := range dataset.Timelines(dataset.Default, sc, 50, 100) {
+			var req dataset.Request
+			if err := json.Unmarshal(body, &req); err != nil {
+				b.Fatal(err)
+			}
+			var o []string
+			for _, r := range req.Variables.Representations {
+				o = append(o, r.Author.ID)
+			}
+			shops, err := st.ShopsByOwnerIDs(ctx, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ids []int64
+			for _, s := range shops {
+				if s.Status == store.StatusActive {
+					ids = append(ids, s.ID)
+				}
+			}
+			owners, shopIDs = append(owners, o), append(shopIDs, ids)
+		}
+		b.Run(sc.Name+"/shops_by_owner_ids", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := st.ShopsByOwnerIDs(ctx, owners[i%len(owners)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+		b.Run(sc.Name+"/featured_products_by_shop_ids", func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := st.FeaturedProductsByShopIDs(ctx, shopIDs[i%len(shopIDs)]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
