@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,13 @@ import (
 )
 
 func main() {
+	// Serving a request allocates much for a short time (gqlgen's per-field
+	// bookkeeping): collecting garbage less often saves 11 to 18 % of the
+	// CPU of a timeline for about 50 MiB more memory (PERFORMANCE.md). A
+	// GOGC in the environment still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {

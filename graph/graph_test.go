@@ -57,8 +57,9 @@ type gqlError struct {
 }
 
 type response struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
 }
 
 // post sends a GraphQL request and returns the response and how many SQL

@@ -151,3 +151,19 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 		t.Errorf("a query whose hash does not match was accepted")
 	}
 }
+
+// TestFederatedTracing: ftv1 comes back when the gateway asks for it, and
+// only then.
+func TestFederatedTracing(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { name } } } }`
+	vars := map[string]any{"reps": []any{profileRep("2001")}}
+	r, _ := s.postHeaders(t, map[string]string{"Apollo-Federation-Include-Trace": "ftv1"}, q, vars)
+	if trace, _ := r.Extensions["ftv1"].(string); trace == "" || len(r.Errors) > 0 {
+		t.Errorf("asked for ftv1, got extensions %v, errors %+v", r.Extensions, r.Errors)
+	}
+	r, _ = s.post(t, q, vars)
+	if r.Extensions["ftv1"] != nil {
+		t.Errorf("ftv1 returned without being asked for")
+	}
+}
