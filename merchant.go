@@ -162,9 +162,7 @@ func importCatalog(ctx context.Context, args []string, getenv func(string) strin
 	var report *catalog.Report
 	switch {
 	case errors.As(err, &report):
-		fmt.Fprintln(stderr, report.Error())
-		fmt.Fprintf(stderr, "nothing imported: %d problem(s)\n", len(report.Errors))
-		return errReported
+		return printReport(stderr, report)
 	case errors.Is(err, catalog.ErrNoShop):
 		return fmt.Errorf("profile %q has no shop: create it first (the createShop mutation, or shop import)", *profile)
 	case err != nil:

@@ -263,6 +263,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	return nil
 }
 
+// printReport prints every bad line of a failed import.
+func printReport(stderr io.Writer, report *catalog.Report) error {
+	fmt.Fprintln(stderr, report.Error())
+	fmt.Fprintf(stderr, "nothing imported: %d problem(s)\n", len(report.Errors))
+	return errReported
+}
+
 // openDB opens the database and brings its schema up to date.
 func openDB(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, error) {
 	st, err := store.Open(ctx, dsn, opts...)
@@ -419,9 +426,7 @@ func importFiles(ctx context.Context, args []string, getenv func(string) string,
 	stats, err := catalog.ImportFiles(ctx, st, fs.Args(), stderr)
 	var report *catalog.Report
 	if errors.As(err, &report) {
-		fmt.Fprintln(stderr, report.Error())
-		fmt.Fprintf(stderr, "nothing imported: %d problem(s)\n", len(report.Errors))
-		return errReported
+		return printReport(stderr, report)
 	}
 	if err != nil {
 		return err
