@@ -36,13 +36,12 @@ func (r *entityResolver) FindProduct(ctx context.Context, reps []*model.ProductR
 
 // FindProfile is the resolver for the findProfile field.
 func (r *entityResolver) FindProfile(ctx context.Context, reps []*model.ProfileRepresentation) ([]*model.Profile, error) {
+	// The shops were loaded for all representations at once, before the
+	// groups were resolved (entitiesMiddleware).
 	out := make([]*model.Profile, len(reps))
-	ids := make([]string, len(reps))
 	for i, rep := range reps {
-		ids[i] = *rep.ID
 		out[i] = &model.Profile{ID: *rep.ID}
 	}
-	prefetchProfileShops(ctx, ids, onProfile)
 	return out, nil
 }
 
@@ -69,16 +68,13 @@ func (r *entityResolver) FindTweet(ctx context.Context, reps []*model.TweetRepre
 	out := make([]*model.Tweet, len(reps))
 	errs := make([]error, len(reps))
 	var failed bool
-	authors := make([]string, 0, len(reps))
 	for i, rep := range reps {
 		if rep.Author == nil || rep.Author.ID == nil {
 			errs[i], failed = badUserInput("Tweet representation %q lacks author { id }, which Tweet.shop requires", *rep.ID), true
 			continue
 		}
 		out[i] = &model.Tweet{ID: *rep.ID, Author: &model.Profile{ID: *rep.Author.ID}}
-		authors = append(authors, *rep.Author.ID)
 	}
-	prefetchProfileShops(ctx, authors, onTweet)
 	if failed {
 		return out, graphql.BatchErrorList(errs)
 	}

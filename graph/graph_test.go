@@ -418,6 +418,38 @@ func TestRepresentationWithoutKey(t *testing.T) {
 	}
 }
 
+// TestMalformedRepresentations: a key or an @external field of the wrong
+// shape fails its own item, not its type's whole group.
+func TestMalformedRepresentations(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { name } } ... on Tweet { shop { name } } } }`
+	for _, bad := range []map[string]any{
+		{"__typename": "Tweet", "id": "t1", "author": "2001"},
+		{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": []any{"2001"}}},
+		{"__typename": "Tweet", "id": map[string]any{"a": 1}, "author": map[string]any{"id": "2001"}},
+		{"__typename": "Profile", "id": map[string]any{"a": 1}},
+		{"__typename": "Profile", "id": true},
+	} {
+		reps := []any{
+			map[string]any{"__typename": "Tweet", "id": "t0", "author": map[string]any{"id": "2001"}},
+			bad,
+			profileRep("2002"),
+		}
+		r, _ := s.post(t, q, map[string]any{"reps": reps})
+		if want := `{"_entities":[{"shop":{"name":"Acme Outdoor"}},null,{"shop":{"name":"Tokyo Tea"}}]}`; string(r.Data) != want {
+			t.Errorf("%v: data %s, want %s", bad, r.Data, want)
+		}
+		if len(r.Errors) != 1 || !cmp.Equal(r.Errors[0].Path, []any{"_entities", 1.0}) || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("%v: errors %+v, want one BAD_USER_INPUT at [_entities 1]", bad, r.Errors)
+		}
+	}
+	// Numbers are ids too, as gqlgen reads them.
+	r, _ := s.post(t, q, map[string]any{"reps": []any{map[string]any{"__typename": "Profile", "id": 2001}}})
+	if want := `{"_entities":[{"shop":{"name":"Acme Outdoor"}}]}`; string(r.Data) != want || len(r.Errors) > 0 {
+		t.Errorf("numeric id: %s %+v", r.Data, r.Errors)
+	}
+}
+
 func TestTweetWithoutAuthor(t *testing.T) {
 	s := newTestServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { id shop { name } } } }`
@@ -515,6 +547,21 @@ func TestStatementBudget(t *testing.T) {
 			}
 		}
 	}
+	t.Run("profiles and tweets in one batch", func(t *testing.T) {
+		var mixed []any
+		for i, r := range reps(250, true) {
+			mixed = append(mixed, r, profileRep(authors[i%len(authors)]))
+		}
+		q := `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Profile { ` + featured + ` } ... on Tweet { ` + featured + ` } } }`
+		r, stmts := s.post(t, q, map[string]any{"reps": mixed})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		if stmts > 2 {
+			t.Errorf("%d statements, want at most 2", stmts)
+		}
+	})
 	t.Run("products with their shops", func(t *testing.T) {
 		var reps []any
 		for i := range 70 {

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -77,7 +79,7 @@ func NewHandler(o Options) http.Handler {
 	if o.APQCacheSize > 0 {
 		persisted = lru.New[string](o.APQCacheSize)
 	}
-	checkReps := checkRepresentations(entityTypes(es.Schema()), limits.MaxRepresentations)
+	entities := entitiesMiddleware(entityShapes(es.Schema()), limits.MaxRepresentations)
 	// newServer builds one gqlgen server; both share the schema and the caches.
 	newServer := func(traced bool) *handler.Server {
 		srv := handler.New(es)
@@ -96,7 +98,7 @@ func NewHandler(o Options) http.Handler {
 		srv.AroundOperations(timeoutGuard)
 		srv.SetErrorPresenter(presentError(o.Logger))
 		srv.SetRecoverFunc(recoverPanic(o.Logger))
-		srv.AroundFields(checkReps)
+		srv.AroundFields(entities)
 		if o.Operations != nil {
 			srv.AroundResponses(observeOperations(o.Operations))
 		}
@@ -141,31 +143,78 @@ func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
 	}
 }
 
-// entityTypes returns the schema's entities (types with @key), each with the
-// top-level fields of its first key.
-func entityTypes(s *ast.Schema) map[string][]string {
-	keys := map[string][]string{}
-	for name, def := range s.Types {
-		if def.Kind != ast.Object {
-			continue
-		}
-		if key := def.Directives.ForName("key"); key != nil {
-			fields := key.Arguments.ForName("fields").Value.Raw
-			keys[name] = strings.Fields(fields)
-		}
-	}
-	return keys
+// entityShape is what a representation of an entity must carry: its key
+// fields, as strings or numbers, and for each @external object field it
+// brings (Tweet's author), an object.
+type entityShape struct {
+	key      []string
+	external map[string]string // field → its object type
 }
 
-// checkRepresentations refuses more than maxReps representations, and gives
-// a representation with a missing or unknown __typename, or without its key
-// fields, its own
-// BAD_USER_INPUT error at _entities.<index> and a null entry, while the rest
-// of the batch resolves. (gqlgen's runtime would report it without the
-// index, as an error of the whole field.)
-func checkRepresentations(keys map[string][]string, maxReps int) graphql.FieldMiddleware {
-	names := make([]string, 0, len(keys))
-	for n := range keys {
+// entityShapes reads the entities' shapes from the schema's @key and
+// @external directives.
+func entityShapes(s *ast.Schema) map[string]entityShape {
+	shapes := map[string]entityShape{}
+	for name, def := range s.Types {
+		key := def.Directives.ForName("key")
+		if def.Kind != ast.Object || key == nil {
+			continue
+		}
+		sh := entityShape{key: strings.Fields(key.Arguments.ForName("fields").Value.Raw), external: map[string]string{}}
+		for _, f := range def.Fields {
+			if t := s.Types[f.Type.Name()]; f.Directives.ForName("external") != nil && t != nil && t.Kind == ast.Object {
+				sh.external[f.Name] = t.Name
+			}
+		}
+		shapes[name] = sh
+	}
+	return shapes
+}
+
+// problem says what is wrong with a representation of the entity name, or
+// "". A missing or null @external field is left to the entity's resolver.
+func problem(shapes map[string]entityShape, name string, rep map[string]any) string {
+	for _, f := range shapes[name].key {
+		if !isKeyValue(rep[f]) {
+			return fmt.Sprintf("lacks its key field %q as a string or number", f)
+		}
+	}
+	for f, typ := range shapes[name].external {
+		v, ok := rep[f]
+		if !ok || v == nil {
+			continue
+		}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("has %q, which must be an object", f)
+		}
+		for _, k := range shapes[typ].key {
+			if v := obj[k]; v != nil && !isKeyValue(v) {
+				return fmt.Sprintf("has %s.%s, which must be a string or number", f, k)
+			}
+		}
+	}
+	return ""
+}
+
+func isKeyValue(v any) bool {
+	switch v.(type) {
+	case string, json.Number, int, int64, float64:
+		return true
+	}
+	return false
+}
+
+// entitiesMiddleware runs before gqlgen resolves _entities. It refuses more
+// than maxReps representations; gives a representation with a missing or
+// unknown __typename, or without its key fields, its own BAD_USER_INPUT
+// error at _entities.<index> and a null entry while the rest of the batch
+// resolves (gqlgen's runtime would fail the whole group of its type); and
+// loads the shops of every Profile and Tweet at once, since gqlgen then
+// resolves each type's group on its own.
+func entitiesMiddleware(shapes map[string]entityShape, maxReps int) graphql.FieldMiddleware {
+	names := make([]string, 0, len(shapes))
+	for n := range shapes {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -181,29 +230,23 @@ func checkRepresentations(keys map[string][]string, maxReps int) graphql.FieldMi
 		}
 		for i, rep := range reps {
 			name, _ := rep["__typename"].(string)
-			key, known := keys[name]
-			var problem error
-			switch {
-			case name == "":
-				problem = badUserInput("representation %d has no __typename", i)
-			case !known:
-				problem = badUserInput("unknown __typename %q: this subgraph resolves %s", name, typeList)
-			default:
-				for _, f := range key {
-					if rep[f] == nil {
-						problem = badUserInput("%s representation %d lacks its key field %q", name, i, f)
-						break
-					}
-				}
+			var err error
+			if _, known := shapes[name]; name == "" {
+				err = badUserInput("representation %d has no __typename", i)
+			} else if !known {
+				err = badUserInput("unknown __typename %q: this subgraph resolves %s", name, typeList)
+			} else if p := problem(shapes, name, rep); p != "" {
+				err = badUserInput("%s representation %d %s", name, i, p)
 			}
-			if problem == nil {
+			if err == nil {
 				continue
 			}
-			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), problem)
+			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), err)
 			// A Shop with an id this subgraph never issues resolves to null
 			// without an error, keeping the result's order and length.
 			reps[i] = map[string]any{"__typename": "Shop", "id": "-"}
 		}
+		prefetchEntityShops(ctx, reps)
 		return next(ctx)
 	}
 }

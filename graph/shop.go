@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
@@ -57,32 +58,54 @@ func profileShop(ctx context.Context, ownerID string, p placement) (*model.Shop,
 	return shopModel(s), nil
 }
 
-// prefetchProfileShops loads the shops of the given owners in one batch and,
-// when the query selects anything under the shop field of p, what it selects
-// for all shown ones at once.
-func prefetchProfileShops(ctx context.Context, ownerIDs []string, p placement) {
-	if len(ownerIDs) == 0 {
+// prefetchEntityShops loads, for an _entities call, the shops of every
+// Profile and of every Tweet's author in one batch, and what the query
+// selects under the shops it will show, in one batch each. gqlgen resolves
+// each type's group of representations on its own, so this runs before, on
+// all of them: a timeline mixing both types costs what one type does.
+func prefetchEntityShops(ctx context.Context, reps []map[string]any) {
+	var owners []string
+	var where []placement
+	for _, rep := range reps {
+		var id any
+		switch rep["__typename"] {
+		case "Profile":
+			id = rep["id"]
+		case "Tweet":
+			if author, ok := rep["author"].(map[string]any); ok {
+				id = author["id"]
+			}
+		default:
+			continue
+		}
+		// The same conversion gqlgen makes, so the resolvers find the
+		// shops cached under the ids they get.
+		if s, err := graphql.UnmarshalID(id); err == nil && id != nil {
+			owners = append(owners, s)
+			p := onTweet
+			if rep["__typename"] == "Profile" {
+				p = onProfile
+			}
+			where = append(where, p)
+		}
+	}
+	if len(owners) == 0 {
 		return
 	}
-	l := loaders.For(ctx)
-	shops, _ := l.ShopByOwner.LoadNow(ctx, ownerIDs)
-	shopPath := "Tweet.shop"
-	if p == onProfile {
-		shopPath = "Profile.shop"
-	}
-	fields := selected(ctx, shopPath)
-	if len(fields) == 0 {
-		return
+	shops, _ := loaders.For(ctx).ShopByOwner.LoadNow(ctx, owners)
+	fields := map[placement][]graphql.CollectedField{
+		onProfile: selected(ctx, "Profile.shop"),
+		onTweet:   selected(ctx, "Tweet.shop"),
 	}
 	seen := map[int64]bool{}
 	var keys []int64
-	for _, s := range shops {
-		if shown(ctx, s, p) && !seen[s.ID] {
+	for i, s := range shops {
+		if len(fields[where[i]]) > 0 && shown(ctx, s, where[i]) && !seen[s.ID] {
 			seen[s.ID] = true
 			keys = append(keys, s.ID)
 		}
 	}
-	prefetchShopFields(ctx, keys, fields)
+	prefetchShopFields(ctx, keys, append(fields[onProfile], fields[onTweet]...))
 }
 
 // pageArgs validates a page's first and after arguments: first in
