@@ -18,7 +18,8 @@ const (
 // DayLayout is how days are stored: UTC dates as text.
 const DayLayout = "2006-01-02"
 
-// EventCount is a number of events of one type on one product on one UTC day.
+// EventCount is a number of events of one type on one product on one UTC
+// day. AddEventCounts takes the shop from the product; reads fill ShopID.
 type EventCount struct {
 	ShopID    int64  `db:"shop_id"`
 	ProductID int64  `db:"product_id"`
@@ -73,8 +74,12 @@ func (s *Store) AddEventCounts(ctx context.Context, counts []EventCount) error {
 		return fmt.Errorf("add event counts: %w", err)
 	}
 	defer tx.Rollback()
+	// The shop comes from the product's row, read in the same statement: a
+	// product deleted since the caller looked it up adds nothing, instead of
+	// failing the call on the foreign key. The casts give PostgreSQL the
+	// types of parameters in a select list.
 	const q = `INSERT INTO shop_event_counts (shop_id, product_id, day, type, count)
-		VALUES (?, ?, ?, ?, ?)
+		SELECT shop_id, id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT) FROM products WHERE id = ?
 		ON CONFLICT (product_id, day, type) DO UPDATE SET count = shop_event_counts.count + excluded.count`
 	stmt, err := tx.PreparexContext(ctx, s.write.Rebind(q))
 	if err != nil {
@@ -83,7 +88,7 @@ func (s *Store) AddEventCounts(ctx context.Context, counts []EventCount) error {
 	defer stmt.Close()
 	for _, c := range counts {
 		start := time.Now()
-		_, err := stmt.ExecContext(ctx, c.ShopID, c.ProductID, c.Day, c.Type, c.Count)
+		_, err := stmt.ExecContext(ctx, c.Day, c.Type, c.Count, c.ProductID)
 		s.observe(ctx, "add_event_count", start, err)
 		if err != nil {
 			return fmt.Errorf("add event counts: %w", err)

@@ -104,3 +104,25 @@ func TestEventCountsConcurrent(t *testing.T) {
 		t.Errorf("counts after 8×1,000 concurrent events (-want +got):\n%s", diff)
 	}
 }
+
+// TestEventCountsVanishedProduct: a product deleted since the caller looked
+// it up adds nothing and fails nothing.
+func TestEventCountsVanishedProduct(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	shop, a, _ := seedProducts(t, st)
+	err := st.AddEventCounts(ctx, []store.EventCount{
+		{ShopID: shop, ProductID: a, Day: "2026-11-23", Type: store.EventClick, Count: 2},
+		{ShopID: shop, ProductID: 424242, Day: "2026-11-23", Type: store.EventClick, Count: 5},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.EventCountsByShop(ctx, shop, "2026-11-23", "2026-11-23")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []store.EventCount{{ShopID: shop, ProductID: a, Type: store.EventClick, Count: 2}}; !cmp.Equal(got, want) {
+		t.Errorf("counts %+v, want %+v", got, want)
+	}
+}
