@@ -102,9 +102,6 @@ func mintToken(args []string, getenv func(string) string, stdout, stderr io.Writ
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
 		return err
 	}
 	if *sub == "" || fs.NArg() > 0 {
@@ -143,9 +140,6 @@ func importCatalog(ctx context.Context, args []string, getenv func(string) strin
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
 		return err
 	}
 	if *profile == "" || fs.NArg() != 1 {

@@ -272,3 +272,16 @@ func TestIDEKeepsHeadersOutOfTheURL(t *testing.T) {
 		t.Errorf("the IDE does not point at /query")
 	}
 }
+
+// TestHelp: -h prints a command's flags and succeeds.
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"serve", "import", "import-catalog", "token"} {
+		var stderr bytes.Buffer
+		if err := run(context.Background(), []string{cmd, "-h"}, env(nil), io.Discard, &stderr); err != nil {
+			t.Errorf("%s -h: %v", cmd, err)
+		}
+		if !strings.Contains(stderr.String(), "-db") && !strings.Contains(stderr.String(), "-sub") {
+			t.Errorf("%s -h printed %q", cmd, stderr.String())
+		}
+	}
+}
