@@ -75,6 +75,11 @@ func graphQLNames(errs []FieldError) []FieldError {
 // ownShop returns the shop with the given id if the actor owns it. An unknown
 // id is a NOT_FOUND FieldError at field.
 func ownShop(ctx context.Context, tx *store.Tx, a Actor, id int64, field ...string) (store.Shop, error) {
+	return shopFor(ctx, tx, a, id, false, field...)
+}
+
+// shopFor is ownShop, also letting staff through when staffMay.
+func shopFor(ctx context.Context, tx *store.Tx, a Actor, id int64, staffMay bool, field ...string) (store.Shop, error) {
 	s, err := tx.ShopByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return s, reject(CodeNotFound, "there is no shop with this id", field...)
@@ -82,7 +87,7 @@ func ownShop(ctx context.Context, tx *store.Tx, a Actor, id int64, field ...stri
 	if err != nil {
 		return s, err
 	}
-	if s.OwnerID != a.ProfileID {
+	if s.OwnerID != a.ProfileID && !(staffMay && a.Staff) {
 		return s, ErrForbidden
 	}
 	return s, nil
@@ -174,15 +179,9 @@ func UpdateShop(ctx context.Context, st *store.Store, a Actor, shopID int64, c S
 func SetShopStatus(ctx context.Context, st *store.Store, a Actor, shopID int64, status string) (store.Shop, []FieldError, error) {
 	var shop store.Shop
 	errs, err := transact(ctx, st, func(tx *store.Tx) error {
-		cur, err := tx.ShopByID(ctx, shopID)
-		if errors.Is(err, store.ErrNotFound) {
-			return reject(CodeNotFound, "there is no shop with this id", "shopId")
-		}
+		cur, err := shopFor(ctx, tx, a, shopID, true, "shopId")
 		if err != nil {
 			return err
-		}
-		if cur.OwnerID != a.ProfileID && !a.Staff {
-			return ErrForbidden
 		}
 		if errs := ValidateStatusChange(cur.Status, status, a.Staff); len(errs) > 0 {
 			return rejected(errs)

@@ -28,26 +28,35 @@ type EventCount struct {
 	Count     int64  `db:"count"`
 }
 
-// ProductShops returns the shop of each given product that exists.
+// ProductShops returns the shop of each given product that exists; unknown
+// ids are absent.
 func (s *Store) ProductShops(ctx context.Context, productIDs []int64) (map[int64]int64, error) {
-	if len(productIDs) == 0 {
-		return nil, nil
-	}
+	return productShops(ctx, productIDs, func(dest any, q string, args []any) error {
+		return s.selectRead(ctx, "product_shops", dest, q, args...)
+	})
+}
+
+// productShops reads the products' shops through sel, 500 ids a statement.
+func productShops(ctx context.Context, ids []int64, sel func(dest any, q string, args []any) error) (map[int64]int64, error) {
 	const q = `SELECT id, shop_id FROM products WHERE id IN (?)`
-	query, args, err := in(q, productIDs)
-	if err != nil {
-		return nil, fmt.Errorf("product shops: %w", err)
-	}
-	var rows []struct {
-		ID     int64 `db:"id"`
-		ShopID int64 `db:"shop_id"`
-	}
-	if err := s.selectRead(ctx, "product_shops", &rows, query, args...); err != nil {
-		return nil, fmt.Errorf("product shops: %w", err)
-	}
-	out := make(map[int64]int64, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.ShopID
+	out := make(map[int64]int64, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), inChunk)]
+		ids = ids[len(chunk):]
+		query, args, err := in(q, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("product shops: %w", err)
+		}
+		var rows []struct {
+			ID     int64 `db:"id"`
+			ShopID int64 `db:"shop_id"`
+		}
+		if err := sel(&rows, query, args); err != nil {
+			return nil, fmt.Errorf("product shops: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r.ShopID
+		}
 	}
 	return out, nil
 }

@@ -13,10 +13,6 @@ import (
 // catalogue's size) still holds when it commits: writers take turns (see
 // Write).
 
-// skuChunk bounds the SKUs or ids in one IN list, well under SQLite's and
-// PostgreSQL's limits on bound parameters.
-const skuChunk = 500
-
 // selectAll runs a read statement inside the transaction into dest, counted
 // under name. It is not prepared: statements with IN lists differ by length.
 func (tx *Tx) selectAll(ctx context.Context, name string, dest any, q string, args ...any) error {
@@ -132,7 +128,7 @@ func (tx *Tx) ProductsBySKU(ctx context.Context, shopID int64, skus []string) ([
 	const q = `SELECT ` + productColumns + ` FROM products WHERE shop_id = ? AND sku IN (?)`
 	var out []Product
 	for len(skus) > 0 {
-		chunk := skus[:min(len(skus), skuChunk)]
+		chunk := skus[:min(len(skus), inChunk)]
 		skus = skus[len(chunk):]
 		query, args, err := in(q, shopID, chunk)
 		if err != nil {
@@ -147,46 +143,19 @@ func (tx *Tx) ProductsBySKU(ctx context.Context, shopID int64, skus []string) ([
 	return out, nil
 }
 
-// ProductShopIDs returns the shop of each given product; unknown ids are
-// absent. One statement for every 500 ids.
+// ProductShopIDs is Store.ProductShops inside the transaction.
 func (tx *Tx) ProductShopIDs(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	const q = `SELECT id, shop_id FROM products WHERE id IN (?)`
-	out := make(map[int64]int64, len(ids))
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), skuChunk)]
-		ids = ids[len(chunk):]
-		query, args, err := in(q, chunk)
-		if err != nil {
-			return nil, fmt.Errorf("product shop ids: %w", err)
-		}
-		var rows []struct {
-			ID     int64 `db:"id"`
-			ShopID int64 `db:"shop_id"`
-		}
-		if err := tx.selectAll(ctx, "tx_product_shop_ids", &rows, query, args...); err != nil {
-			return nil, fmt.Errorf("product shop ids: %w", err)
-		}
-		for _, r := range rows {
-			out[r.ID] = r.ShopID
-		}
-	}
-	return out, nil
+	return productShops(ctx, ids, func(dest any, q string, args []any) error {
+		return tx.selectAll(ctx, "tx_product_shop_ids", dest, q, args...)
+	})
 }
 
 // CreateProduct inserts a product at the end of the shop's catalogue and
 // returns it. A SKU the shop already has is ErrConflict.
 func (tx *Tx) CreateProduct(ctx context.Context, shopID int64, p ProductWrite) (Product, error) {
-	const q = `INSERT INTO products (shop_id, sku, title, description, url, image_url,
-			image_alt_text, image_width, image_height, currency, price_minor, compare_at_minor,
-			availability, condition, brand, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING ` + productColumns
+	const q = productInsert + productValues + ` RETURNING ` + productColumns
 	var out Product
-	err := tx.get(ctx, "create_product", &out, q,
-		shopID, p.SKU, p.Title, p.Description, p.URL, p.ImageURL,
-		p.ImageAltText, p.ImageWidth, p.ImageHeight, p.Currency, p.PriceMinor, p.CompareAtMinor,
-		p.Availability, p.Condition, p.Brand, tx.now, tx.now)
-	if err != nil {
+	if err := tx.get(ctx, "create_product", &out, q, tx.productArgs(nil, shopID, p)...); err != nil {
 		return Product{}, fmt.Errorf("create product %q: %w", p.SKU, err)
 	}
 	return out, nil
@@ -262,9 +231,8 @@ func (tx *Tx) FeaturedProductIDs(ctx context.Context, shopID int64) ([]int64, er
 // (at most 5, distinct, the shop's own); the table's keys refuse anything
 // else.
 func (tx *Tx) ReplaceFeatured(ctx context.Context, shopID int64, ids []int64) error {
-	const del = `DELETE FROM featured_products WHERE shop_id = ?`
-	if _, err := tx.exec(ctx, "delete_featured_products", del, shopID); err != nil {
-		return fmt.Errorf("replace featured products: %w", err)
+	if err := tx.clearFeatured(ctx, shopID); err != nil {
+		return err
 	}
 	const ins = `INSERT INTO featured_products (shop_id, position, product_id) VALUES (?, ?, ?)`
 	for i, id := range ids {

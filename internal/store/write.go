@@ -174,9 +174,9 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.SQLState() == "23505"
 }
 
-// ownerChunk bounds the owner ids in one IN list, well under SQLite's and
-// PostgreSQL's limits on bound parameters.
-const ownerChunk = 500
+// inChunk bounds the values of one IN list in the writes' statements, well
+// under SQLite's and PostgreSQL's limits on bound parameters.
+const inChunk = 500
 
 // ShopSKUsByOwnerIDs returns, for each given profile that has a shop, the
 // shop's id and the SKUs of all its products, read inside the transaction so
@@ -189,7 +189,7 @@ func (tx *Tx) ShopSKUsByOwnerIDs(ctx context.Context, ownerIDs []string) (map[st
 		WHERE s.owner_id IN (?)`
 	out := make(map[string]ShopSKUs)
 	for len(ownerIDs) > 0 {
-		chunk := ownerIDs[:min(len(ownerIDs), ownerChunk)]
+		chunk := ownerIDs[:min(len(ownerIDs), inChunk)]
 		ownerIDs = ownerIDs[len(chunk):]
 		query, args, err := in(q, chunk)
 		if err != nil {
@@ -332,13 +332,22 @@ func (tx *Tx) UpsertProducts(ctx context.Context, shopID int64, ps []ProductWrit
 	return nil
 }
 
+// clearFeatured empties the shop's featured list, the first step of
+// replacing it.
+func (tx *Tx) clearFeatured(ctx context.Context, shopID int64) error {
+	const q = `DELETE FROM featured_products WHERE shop_id = ?`
+	if _, err := tx.exec(ctx, "delete_featured_products", q, shopID); err != nil {
+		return fmt.Errorf("replace featured products: %w", err)
+	}
+	return nil
+}
+
 // ReplaceFeaturedBySKU makes skus, in order, the shop's featured list
 // (positions 1..n); an empty list clears it. A SKU the shop does not have is
 // ErrNotFound. Callers validate the list first (at most 5, distinct).
 func (tx *Tx) ReplaceFeaturedBySKU(ctx context.Context, shopID int64, skus []string) error {
-	const del = `DELETE FROM featured_products WHERE shop_id = ?`
-	if _, err := tx.exec(ctx, "delete_featured_products", del, shopID); err != nil {
-		return fmt.Errorf("replace featured products: %w", err)
+	if err := tx.clearFeatured(ctx, shopID); err != nil {
+		return err
 	}
 	// The product's id comes from the same statement: no round trip to look
 	// it up, and the composite foreign key checks it is this shop's. The
