@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -206,5 +205,3 @@ func runCmd(ctx context.Context, dir string, env []string, argv ...string) error
 	}
 	return nil
 }
-
-var errSkip = errors.New("skipped")
