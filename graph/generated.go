@@ -1256,6 +1256,7 @@ scalar URL
 "An RFC 3339 timestamp in UTC."
 scalar DateTime
 
+"The Shop subgraph's entry points besides the entities the gateway resolves through _entities."
 type Query {
   "A shop by id, in any status; null when the id is unknown."
   shop(

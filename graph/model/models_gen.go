@@ -157,6 +157,7 @@ type ProfileRepresentation struct {
 	MatchedKey ProfileMatchedKey `json:"-"`
 }
 
+// The Shop subgraph's entry points besides the entities the gateway resolves through _entities.
 type Query struct {
 }
 
