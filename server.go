@@ -7,7 +7,7 @@
 //	shop token -sub ID [-scope shop:admin] [-ttl 1h]
 package main
 
-//go:generate go tool gqlgen generate
+//go:generate go run ./internal/tools/gqlgen
 
 import (
 	"bytes"
