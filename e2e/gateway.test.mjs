@@ -134,6 +134,7 @@ test("SQL statements per gateway query do not grow with the timeline's length", 
   const tweets = social.setTimeline(200);
   const counts = {};
   for (const n of [5, 200]) {
+    const direct = await shop.entitiesCalls('direct');
     const { data, statements, fetches } = await query(q, { n });
     assert.equal(data.timeline.length, n);
     for (const [i, t] of data.timeline.entries()) {
@@ -146,6 +147,8 @@ test("SQL statements per gateway query do not grow with the timeline's length", 
     // SPEC §2: at most 2 statements an _entities call asking shop { featuredProducts }.
     assert.ok(statements > 0 && statements <= 2 * batches.length, `${n} tweets: ${statements} statements for ${batches.length} _entities calls`);
     counts[n] = statements;
+    // The direct path (graph/direct.go) answered both, not gqlgen's executor.
+    assert.equal((await shop.entitiesCalls('direct')) - direct, batches.length, `${n} tweets: _entities calls the direct path answered`);
   }
   t.diagnostic(`SQL statements by timeline length: ${JSON.stringify(counts)}`);
   assert.equal(counts[200], counts[5], `statements: ${JSON.stringify(counts)} by timeline length`);

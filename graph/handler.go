@@ -33,6 +33,13 @@ type OperationObserver interface {
 	ObserveOperation(name string, d time.Duration, errorCodes []string)
 }
 
+// EntitiesObserver is told, for each _entities call, whether the direct
+// path (direct.go) answered it or gqlgen's executor did. Options.Operations
+// may implement it.
+type EntitiesObserver interface {
+	ObserveEntities(direct bool)
+}
+
 // Options configures the GraphQL handler.
 type Options struct {
 	Store  *store.Store
@@ -54,6 +61,11 @@ type Options struct {
 	// Auth verifies bearer tokens for the merchant write API; nil accepts
 	// none, so mutations and myShop are UNAUTHENTICATED.
 	Auth *auth.Verifier
+	// NoDirectPath serves every _entities call through gqlgen's executor,
+	// turning off the direct path for timelines (direct.go). The tests
+	// compare the two; it is also a switch should the direct path ever be
+	// suspected of answering differently.
+	NoDirectPath bool
 }
 
 // NewHandler returns the GraphQL-over-HTTP handler: POST and GET, a parsed
@@ -79,7 +91,10 @@ func NewHandler(o Options) http.Handler {
 	if o.APQCacheSize > 0 {
 		persisted = lru.New[string](o.APQCacheSize)
 	}
-	entities := entitiesMiddleware(entityShapes(es.Schema()), limits.MaxRepresentations)
+	shapes := entityShapes(es.Schema())
+	entities := entitiesMiddleware(shapes, limits.MaxRepresentations)
+	direct := directEntities{shapes: shapes, maxReps: limits.MaxRepresentations}
+	direct.observer, _ = o.Operations.(EntitiesObserver)
 	// newServer builds one gqlgen server; both share the schema and the caches.
 	newServer := func(traced bool) *handler.Server {
 		srv := handler.New(es)
@@ -99,6 +114,9 @@ func NewHandler(o Options) http.Handler {
 		srv.SetErrorPresenter(presentError(o.Logger))
 		srv.SetRecoverFunc(recoverPanic(o.Logger))
 		srv.AroundFields(entities)
+		d := direct
+		d.off = traced || o.NoDirectPath
+		srv.AroundRootFields(d.intercept)
 		if o.Operations != nil {
 			srv.AroundResponses(observeOperations(o.Operations))
 		}
@@ -246,7 +264,7 @@ func entitiesMiddleware(shapes map[string]entityShape, maxReps int) graphql.Fiel
 			// without an error, keeping the result's order and length.
 			reps[i] = map[string]any{"__typename": "Shop", "id": "-"}
 		}
-		prefetchEntityShops(ctx, reps)
+		_, _ = prefetchEntityShops(ctx, reps) // the resolvers report errors at their items
 		return next(ctx)
 	}
 }

@@ -62,11 +62,14 @@ func profileShop(ctx context.Context, ownerID string, p placement) (*model.Shop,
 // Profile and of every Tweet's author in one batch, and what the query
 // selects under the shops it will show, in one batch each. gqlgen resolves
 // each type's group of representations on its own, so this runs before, on
-// all of them: a timeline mixing both types costs what one type does.
-func prefetchEntityShops(ctx context.Context, reps []map[string]any) {
+// all of them: a timeline mixing both types costs what one type does. It
+// returns each representation's shop (nil for none, and for other types)
+// and the first error of the shops' batch.
+func prefetchEntityShops(ctx context.Context, reps []map[string]any) ([]*store.Shop, error) {
 	var owners []string
 	var where []placement
-	for _, rep := range reps {
+	var at []int // owners[i] is reps[at[i]]'s
+	for i, rep := range reps {
 		var id any
 		switch rep["__typename"] {
 		case "Profile":
@@ -82,6 +85,7 @@ func prefetchEntityShops(ctx context.Context, reps []map[string]any) {
 		// shops cached under the ids they get.
 		if s, err := graphql.UnmarshalID(id); err == nil && id != nil {
 			owners = append(owners, s)
+			at = append(at, i)
 			p := onTweet
 			if rep["__typename"] == "Profile" {
 				p = onProfile
@@ -89,23 +93,30 @@ func prefetchEntityShops(ctx context.Context, reps []map[string]any) {
 			where = append(where, p)
 		}
 	}
+	byRep := make([]*store.Shop, len(reps))
 	if len(owners) == 0 {
-		return
+		return byRep, nil
 	}
-	shops, _ := loaders.For(ctx).ShopByOwner.LoadNow(ctx, owners)
+	shops, errs := loaders.For(ctx).ShopByOwner.LoadNow(ctx, owners)
 	fields := map[placement][]graphql.CollectedField{
 		onProfile: selected(ctx, "Profile.shop"),
 		onTweet:   selected(ctx, "Tweet.shop"),
 	}
 	seen := map[int64]bool{}
 	var keys []int64
+	var firstErr error
 	for i, s := range shops {
+		byRep[at[i]] = s
+		if errs != nil && errs[i] != nil && firstErr == nil {
+			firstErr = errs[i]
+		}
 		if len(fields[where[i]]) > 0 && shown(ctx, s, where[i]) && !seen[s.ID] {
 			seen[s.ID] = true
 			keys = append(keys, s.ID)
 		}
 	}
 	prefetchShopFields(ctx, keys, append(fields[onProfile], fields[onTweet]...))
+	return byRep, firstErr
 }
 
 // pageArgs validates a page's first and after arguments: first in

@@ -106,21 +106,29 @@ export async function startShop({ data = [] } = {}) {
       });
     });
     const base = `http://${addr}`;
+    /** metric returns a counter from /metrics, summed over its series whose labels include label. */
+    const metric = async (name, label = '') => {
+      const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) });
+      if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+      let sum = 0;
+      for (const line of (await res.text()).split('\n')) {
+        const m = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
+        if (m && m[1] === name && (m[2] ?? '').includes(label)) sum += Number(m[3]);
+      }
+      return sum;
+    };
     return {
       url: `${base}/query`,
       base,
       /** The subgraph's log so far, for failure messages. */
       log: () => log.join('\n'),
       /** statements returns shop_db_queries_total summed over every statement name. */
-      async statements() {
-        const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) });
-        if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
-        let sum = 0;
-        for (const line of (await res.text()).split('\n')) {
-          const m = /^shop_db_queries_total(?:\{[^}]*\})? (\S+)$/.exec(line);
-          if (m) sum += Number(m[1]);
-        }
-        return sum;
+      statements() {
+        return metric('shop_db_queries_total');
+      },
+      /** entitiesCalls returns shop_entities_calls_total for path, "direct" or "executor". */
+      entitiesCalls(path) {
+        return metric('shop_entities_calls_total', `path="${path}"`);
       },
       /** post sends a GraphQL request straight to the subgraph. */
       async post(query, variables, headers = {}) {

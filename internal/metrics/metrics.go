@@ -26,6 +26,7 @@ type Metrics struct {
 	operations   *prometheus.CounterVec
 	opDuration   *prometheus.HistogramVec
 	gqlErrors    *prometheus.CounterVec
+	entities     *prometheus.CounterVec
 	httpRequests *prometheus.HistogramVec
 	httpInFlight prometheus.Gauge
 }
@@ -66,6 +67,10 @@ func New() *Metrics {
 			Name: "shop_graphql_errors_total",
 			Help: "GraphQL errors returned, by extensions.code.",
 		}, []string{"code"}),
+		entities: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shop_entities_calls_total",
+			Help: "_entities calls, by what answered them: the direct path for timelines (direct) or gqlgen's executor (executor).",
+		}, []string{"path"}),
 		httpRequests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "shop_http_request_duration_seconds",
 			Help:    "HTTP request latency, by route and status code.",
@@ -80,7 +85,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.dbQueries, m.dbDuration, m.dbErrors, m.loaderBatch,
-		m.operations, m.opDuration, m.gqlErrors, m.httpRequests, m.httpInFlight,
+		m.operations, m.opDuration, m.gqlErrors, m.entities, m.httpRequests, m.httpInFlight,
 	)
 	return m
 }
@@ -123,19 +128,44 @@ func (m *Metrics) ObserveOperation(name string, d time.Duration, errorCodes []st
 	}
 }
 
+// ObserveEntities records an _entities call and whether the direct path
+// answered it (graph.EntitiesObserver).
+func (m *Metrics) ObserveEntities(direct bool) {
+	path := "executor"
+	if direct {
+		path = "direct"
+	}
+	m.entities.WithLabelValues(path).Inc()
+}
+
 // DBQueries returns the number of SQL statements run so far, all names
 // together: tests and the load tool read statement counts from it.
-func (m *Metrics) DBQueries() float64 {
+func (m *Metrics) DBQueries() float64 { return m.sum("shop_db_queries_total", nil) }
+
+// EntitiesCalls returns the number of _entities calls answered so far by
+// path, "direct" or "executor".
+func (m *Metrics) EntitiesCalls(path string) float64 {
+	return m.sum("shop_entities_calls_total", map[string]string{"path": path})
+}
+
+// sum adds up a counter's series whose labels include labels.
+func (m *Metrics) sum(name string, labels map[string]string) float64 {
 	families, err := m.Registry.Gather()
 	if err != nil {
 		return 0
 	}
 	var n float64
 	for _, f := range families {
-		if f.GetName() != "shop_db_queries_total" {
+		if f.GetName() != name {
 			continue
 		}
+	series:
 		for _, c := range f.GetMetric() {
+			for _, l := range c.GetLabel() {
+				if v, ok := labels[l.GetName()]; ok && v != l.GetValue() {
+					continue series
+				}
+			}
 			n += c.GetCounter().GetValue()
 		}
 	}

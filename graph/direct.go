@@ -1,0 +1,349 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"io"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/shop-subgraph/shop/internal/loaders"
+)
+
+// The direct path serves the timeline's _entities call, Tweet and Profile
+// representations asking for their shops and carousels, by writing the
+// response from the prefetched rows, without gqlgen's field-by-field
+// execution: about 2,000 fields a timeline, each with its field context,
+// context layer, path, middleware chain and field set, were two thirds of a
+// timeline's CPU once the statements were down to two (PERFORMANCE.md).
+//
+// gqlgen still parses, validates and caches the operation, applies the
+// limits and writes the response; the direct path only answers the one root
+// field, and only when it can answer it exactly as gqlgen would:
+//   - every representation is a well-formed Tweet (with author { id }) or
+//     Profile, and there are at most the limit's;
+//   - every field selected is one directSupports lists, with no @defer, and
+//     featuredProducts' first is within its bounds;
+//   - the shops and carousels load without error.
+// Anything else (other entities, Product.shop, products pages, insights,
+// errors of any kind, traced requests) goes through gqlgen as before, so
+// every error is still reported by the resolvers at its own path.
+// TestDirectPathAnswersAsGqlgen compares the two paths byte for byte.
+
+// directSupports is what the direct path writes: for each type, its fields
+// and the type of the object each object field holds. Field values come
+// from the same models the resolvers return (shopModel, productModel) and
+// are marshalled by the same functions gqlgen's generated code calls.
+var directSupports = map[string]map[string]string{
+	"Tweet":   {"__typename": "", "id": "", "shop": "Shop"},
+	"Profile": {"__typename": "", "id": "", "shop": "Shop"},
+	"Shop": {"__typename": "", "id": "", "owner": "ShopOwner", "name": "", "description": "", "storeUrl": "",
+		"status": "", "featuredProducts": "Product", "createdAt": "", "updatedAt": ""},
+	// A shop's owner is a Profile, whose shop the prefetch did not load.
+	"ShopOwner": {"__typename": "", "id": ""},
+	"Product": {"__typename": "", "id": "", "sku": "", "title": "", "description": "", "url": "", "image": "Image",
+		"price": "Money", "compareAtPrice": "Money", "availability": "", "condition": "", "brand": "",
+		"createdAt": "", "updatedAt": ""},
+	"Image": {"__typename": "", "url": "", "altText": "", "width": "", "height": ""},
+	"Money": {"__typename": "", "amount": "", "currencyCode": ""},
+}
+
+// implementors are the type conditions an object of each type satisfies, as
+// gqlgen's generated code collects its fields.
+var directImplementors = map[string][]string{
+	"Tweet": tweetImplementors, "Profile": profileImplementors, "Shop": shopImplementors,
+	"ShopOwner": profileImplementors, "Product": productImplementors, "Image": imageImplementors, "Money": moneyImplementors,
+}
+
+// directEntities is the root field middleware of the direct path.
+type directEntities struct {
+	shapes   map[string]entityShape
+	maxReps  int
+	observer EntitiesObserver // may be nil
+	// off leaves every call to gqlgen: on traced requests, which need each
+	// field's timing, and with Options.NoDirectPath.
+	off bool
+}
+
+func (d directEntities) intercept(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	rfc := graphql.GetRootFieldContext(ctx)
+	if rfc == nil || rfc.Field.Name != "_entities" {
+		return next(ctx)
+	}
+	var out graphql.Marshaler
+	var ok bool
+	if !d.off {
+		out, ok = d.serve(ctx, rfc.Field)
+	}
+	if d.observer != nil {
+		d.observer.ObserveEntities(ok)
+	}
+	if ok {
+		return out
+	}
+	return next(ctx)
+}
+
+// serve answers an _entities field, or returns false for gqlgen to.
+func (d directEntities) serve(ctx context.Context, field graphql.CollectedField) (graphql.Marshaler, bool) {
+	opCtx := graphql.GetOperationContext(ctx)
+	list, _ := field.ArgumentMap(opCtx.Variables)["representations"].([]any)
+	if len(list) == 0 || len(list) > d.maxReps {
+		return nil, false
+	}
+	reps := make([]map[string]any, len(list))
+	for i, v := range list {
+		rep, ok := v.(map[string]any)
+		if !ok || !d.wellFormed(rep) {
+			return nil, false
+		}
+		reps[i] = rep
+	}
+	for _, typ := range []string{"Tweet", "Profile"} {
+		if !supported(opCtx, field.Selections, typ) {
+			return nil, false
+		}
+	}
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query", Field: field, IsMethod: true})
+	shops, err := prefetchEntityShops(ctx, reps)
+	if err != nil {
+		return nil, false
+	}
+	w := directWriter{ctx: ctx, opCtx: opCtx, loaders: loaders.For(ctx)}
+	w.buf.WriteByte('[')
+	for i, rep := range reps {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		typ := rep["__typename"].(string)
+		where := onTweet
+		if typ == "Profile" {
+			where = onProfile
+		}
+		e := entity{typ: typ}
+		e.id, _ = graphql.UnmarshalID(rep["id"])
+		if s := shops[i]; shown(ctx, s, where) {
+			e.shop = shopModel(s)
+		}
+		if !w.object(field.Selections, typ, e) {
+			return nil, false
+		}
+	}
+	w.buf.WriteByte(']')
+	return graphql.WriterFunc(func(out io.Writer) { out.Write(w.buf.Bytes()) }), true
+}
+
+// wellFormed reports whether a representation is one the direct path
+// resolves as gqlgen would: a Tweet with its key and author { id }, or a
+// Profile with its key (entitiesMiddleware's checks, and FindTweet's).
+func (d directEntities) wellFormed(rep map[string]any) bool {
+	switch name, _ := rep["__typename"].(string); name {
+	case "Tweet":
+		author, ok := rep["author"].(map[string]any)
+		return ok && problem(d.shapes, name, rep) == "" && isKeyValue(author["id"])
+	case "Profile":
+		return problem(d.shapes, name, rep) == ""
+	}
+	return false
+}
+
+// supported reports whether every field sel selects on an object of type
+// typ, and under it, is one the direct path writes.
+func supported(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
+	for _, f := range graphql.CollectFields(opCtx, sel, directImplementors[typ]) {
+		child, ok := directSupports[typ][f.Name]
+		if !ok || len(f.Deferrables) > 0 {
+			return false
+		}
+		if f.Name == "featuredProducts" {
+			if _, ok := featuredFirst(opCtx, f); !ok {
+				return false
+			}
+		}
+		if child != "" && !supported(opCtx, f.Selections, child) {
+			return false
+		}
+	}
+	return true
+}
+
+// featuredFirst reads featuredProducts' first as the resolver does, and
+// reports whether it is within bounds (the resolver reports it otherwise).
+func featuredFirst(opCtx *graphql.OperationContext, f graphql.CollectedField) (int, bool) {
+	v, given := f.ArgumentMap(opCtx.Variables)["first"]
+	if !given || v == nil {
+		return maxFeatured, true
+	}
+	n, ok := toInt(v)
+	return n, ok && n >= 1 && n <= maxFeatured
+}
+
+// entity is a Tweet or Profile of the direct path.
+type entity struct {
+	typ, id string
+	shop    *model.Shop // nil when none is shown
+}
+
+type directWriter struct {
+	ctx     context.Context
+	opCtx   *graphql.OperationContext
+	loaders *loaders.Loaders
+	buf     bytes.Buffer
+}
+
+// object writes one object of type typ as gqlgen does: its collected
+// fields in order, under their aliases. v is an entity, *model.Shop,
+// *model.Product, *model.Image or *model.Money. It returns false when a
+// value is missing that gqlgen would report as an error.
+func (w *directWriter) object(sel ast.SelectionSet, typ string, v any) bool {
+	w.buf.WriteByte('{')
+	for i, f := range graphql.CollectFields(w.opCtx, sel, directImplementors[typ]) {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		graphql.MarshalString(f.Alias).MarshalGQL(&w.buf)
+		w.buf.WriteByte(':')
+		if !w.field(f, typ, v) {
+			return false
+		}
+	}
+	w.buf.WriteByte('}')
+	return true
+}
+
+func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
+	if f.Name == "__typename" {
+		name := typ
+		if typ == "ShopOwner" {
+			name = "Profile"
+		}
+		graphql.MarshalString(name).MarshalGQL(&w.buf)
+		return true
+	}
+	var m graphql.Marshaler
+	switch o := v.(type) {
+	case entity:
+		switch f.Name {
+		case "id":
+			m = graphql.MarshalID(o.id)
+		case "shop":
+			if o.shop == nil {
+				m = graphql.Null
+				break
+			}
+			return w.object(f.Selections, "Shop", o.shop)
+		}
+	case *model.Shop:
+		switch f.Name {
+		case "id":
+			m = graphql.MarshalID(o.ID)
+		case "owner":
+			return w.object(f.Selections, "ShopOwner", entity{typ: "Profile", id: o.Owner.ID})
+		case "name":
+			m = graphql.MarshalString(o.Name)
+		case "description":
+			m = optionalString(o.Description)
+		case "storeUrl":
+			m = o.StoreURL
+		case "status":
+			m = o.Status
+		case "createdAt":
+			m = model.MarshalDateTime(o.CreatedAt)
+		case "updatedAt":
+			m = model.MarshalDateTime(o.UpdatedAt)
+		case "featuredProducts":
+			n, _ := featuredFirst(w.opCtx, f)
+			// Prefetched for every shop shown: no wait, no statement.
+			rows, err := w.loaders.FeaturedProducts.Load(w.ctx, o.Key)()
+			if err != nil {
+				return false
+			}
+			if len(rows) > n {
+				rows = rows[:n]
+			}
+			w.buf.WriteByte('[')
+			for i := range rows {
+				if i > 0 {
+					w.buf.WriteByte(',')
+				}
+				if !w.object(f.Selections, "Product", productModel(&rows[i].Product)) {
+					return false
+				}
+			}
+			w.buf.WriteByte(']')
+			return true
+		}
+	case *model.Product:
+		switch f.Name {
+		case "id":
+			m = graphql.MarshalID(o.ID)
+		case "sku":
+			m = graphql.MarshalString(o.Sku)
+		case "title":
+			m = graphql.MarshalString(o.Title)
+		case "description":
+			m = optionalString(o.Description)
+		case "url":
+			m = o.URL
+		case "image":
+			return o.Image != nil && w.object(f.Selections, "Image", o.Image)
+		case "price":
+			return o.Price != nil && w.object(f.Selections, "Money", o.Price)
+		case "compareAtPrice":
+			if o.CompareAtPrice == nil {
+				m = graphql.Null
+				break
+			}
+			return w.object(f.Selections, "Money", o.CompareAtPrice)
+		case "availability":
+			m = o.Availability
+		case "condition":
+			m = o.Condition
+		case "brand":
+			m = optionalString(o.Brand)
+		case "createdAt":
+			m = model.MarshalDateTime(o.CreatedAt)
+		case "updatedAt":
+			m = model.MarshalDateTime(o.UpdatedAt)
+		}
+	case *model.Image:
+		switch f.Name {
+		case "url":
+			m = o.URL
+		case "altText":
+			m = optionalString(o.AltText)
+		case "width":
+			m = optionalInt(o.Width)
+		case "height":
+			m = optionalInt(o.Height)
+		}
+	case *model.Money:
+		switch f.Name {
+		case "amount":
+			m = o.Amount
+		case "currencyCode":
+			m = o.CurrencyCode
+		}
+	}
+	if m == nil {
+		return false // a field supported() let through that this does not write: a bug, left to gqlgen
+	}
+	m.MarshalGQL(&w.buf)
+	return true
+}
+
+func optionalString(s *string) graphql.Marshaler {
+	if s == nil {
+		return graphql.Null
+	}
+	return graphql.MarshalString(*s)
+}
+
+func optionalInt(n *int) graphql.Marshaler {
+	if n == nil {
+		return graphql.Null
+	}
+	return graphql.MarshalInt(*n)
+}

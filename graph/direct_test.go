@@ -1,0 +1,141 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/metrics"
+)
+
+// TestDirectPathAnswersAsGqlgen: the direct path (graph/direct.go) answers
+// every _entities call it takes byte for byte as gqlgen's executor does,
+// with as many statements, and leaves every other call to it. Two servers
+// over the same data, one with the direct path turned off, get the same
+// requests: selections across every field the direct path writes, aliases,
+// fragments, @skip/@include, arguments from literals and variables, viewers
+// the rollout rules and the owner preview treat differently; and requests it
+// must leave to gqlgen (other entities, fields it does not write, bad input).
+func TestDirectPathAnswersAsGqlgen(t *testing.T) {
+	opts := []func(*graph.Options){withRollout(t, "", "", "", "2001,2002,2003,2004"), withTokens(t)}
+	direct := newTestServer(t, opts...)
+	// The same store (rows, timestamps, statement counter), the direct path off.
+	executorCalls := metrics.New()
+	o := graph.Options{Store: direct.store, Loaders: direct.metrics, Operations: executorCalls, NoDirectPath: true}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	executor := &testServer{Server: httptest.NewServer(graph.NewHandler(o)), metrics: direct.metrics, store: direct.store}
+	t.Cleanup(executor.Close)
+
+	const product = `id sku title description url image { url altText width height __typename } price { amount currencyCode }
+	  compareAtPrice { amount currencyCode } availability condition brand createdAt updatedAt __typename`
+	const shop = `id name description storeUrl status createdAt updatedAt owner { id __typename } __typename
+	  featuredProducts { ` + product + ` }`
+	tweet := func(id, author string) map[string]any {
+		return map[string]any{"__typename": "Tweet", "id": id, "author": map[string]any{"id": author}}
+	}
+	profile := func(id any) map[string]any { return map[string]any{"__typename": "Profile", "id": id} }
+	timeline := []any{tweet("t1", "2001"), tweet("t2", "2005"), tweet("t3", "2002"), tweet("t4", "2001"),
+		tweet("t5", "9999"), tweet("t6", "2004"), tweet("t7", "2003"), profile("2001"), profile("2004"), profile(2002)}
+	owner := map[string]string{"Authorization": "Bearer " + token(t, "2004")}
+
+	for _, tt := range []struct {
+		name    string
+		query   string
+		vars    map[string]any
+		headers map[string]string
+		direct  bool // the direct path must take it
+	}{
+		{"the timeline", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Tweet { shop { id name storeUrl featuredProducts { id title url image { url } price { amount currencyCode } } } } } }`,
+			nil, nil, true},
+		{"every field, both types", `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename
+		  ... on Tweet { id shop { ` + shop + ` } } ... on Profile { id shop { ` + shop + ` } } } }`, nil, nil, true},
+		{"the owner's preview", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Profile { shop { name status } } ... on Tweet { shop { name } } } }`, nil, owner, true},
+		{"aliases, fragments, directives, arguments", `query($reps: [_Any!]!, $n: Int, $yes: Boolean!) {
+		  _entities(representations: $reps) { ...T ... on Profile { s: shop { a: name b: name featuredProducts(first: 2) { sku } } }
+		    ... on Tweet @include(if: $yes) { id } ... on Tweet { skipped: id @skip(if: $yes) } } }
+		  fragment T on Tweet { shop { one: featuredProducts(first: 1) { title } n: featuredProducts(first: $n) { title }
+		    nul: featuredProducts(first: null) { sku } ...S } }
+		  fragment S on Shop { name storeUrl }`, map[string]any{"n": 3, "yes": true}, nil, true},
+		{"first from a variable left out", `query($reps: [_Any!]!, $n: Int) { _entities(representations: $reps) {
+		  ... on Tweet { shop { featuredProducts(first: $n) { sku } } } } }`, nil, nil, true},
+		{"a product's shop", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Tweet { shop { featuredProducts { shop { name } } } } } }`, nil, nil, false},
+		{"a catalogue page", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Profile { shop { products(first: 2) { nodes { sku } totalCount } } } } }`, nil, nil, false},
+		{"the owner's shop", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Profile { shop { owner { shop { name } } } } } }`, nil, nil, false},
+		{"first out of bounds", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Tweet { shop { featuredProducts(first: 6) { sku } } } } }`, nil, nil, false},
+		{"a Tweet's author", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Tweet { author { id } shop { name } } } }`, nil, nil, false},
+		{"a shop and a product", `query($reps: [_Any!]!) { _entities(representations: $reps) {
+		  ... on Shop { name } ... on Product { sku } ... on Tweet { shop { name } } } }`,
+			map[string]any{"reps": append([]any{map[string]any{"__typename": "Shop", "id": "1"}, map[string]any{"__typename": "Product", "id": "1"}}, timeline...)}, nil, false},
+		{"a Tweet without its author", `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { name } } } }`,
+			map[string]any{"reps": []any{tweet("t1", "2001"), map[string]any{"__typename": "Tweet", "id": "t2"}}}, nil, false},
+		{"a malformed representation", `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { name } } } }`,
+			map[string]any{"reps": []any{profile("2001"), map[string]any{"__typename": "Nope", "id": "1"}, profile(true)}}, nil, false},
+		{"literal representations", `{ _entities(representations: [{__typename: "Profile", id: "2001"}, {__typename: "Tweet", id: "t", author: {id: "2002"}}]) {
+		  ... on Profile { shop { name } } ... on Tweet { shop { name featuredProducts { sku } } } } }`, nil, nil, true},
+		{"no representations", `{ _entities(representations: []) { __typename } }`, nil, nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := tt.vars
+			if vars == nil {
+				vars = map[string]any{}
+			}
+			if _, ok := vars["reps"]; !ok {
+				vars["reps"] = timeline
+			}
+			before := direct.metrics.EntitiesCalls("direct")
+			got, gotStmts := rawPost(t, direct, tt.headers, tt.query, vars)
+			want, wantStmts := rawPost(t, executor, tt.headers, tt.query, vars)
+			if !bytes.Equal(got, want) {
+				t.Errorf("direct path:\n%s\ngqlgen:\n%s", got, want)
+			}
+			if gotStmts != wantStmts {
+				t.Errorf("%d statements on the direct path, %d through gqlgen", gotStmts, wantStmts)
+			}
+			if served := direct.metrics.EntitiesCalls("direct") - before; served != map[bool]float64{true: 1}[tt.direct] {
+				t.Errorf("the direct path answered %v calls, want it to answer: %v", served, tt.direct)
+			}
+			if executorCalls.EntitiesCalls("direct") != 0 || executorCalls.EntitiesCalls("executor") == 0 {
+				t.Error("the direct path answered with NoDirectPath set")
+			}
+		})
+	}
+}
+
+// rawPost posts a request and returns the response body as sent, and the
+// statements it ran.
+func rawPost(t *testing.T, s *testServer, headers map[string]string, query string, vars map[string]any) ([]byte, int) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, err := http.NewRequest(http.MethodPost, s.URL, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	before := s.metrics.DBQueries()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, %v: %s", res.StatusCode, err, out)
+	}
+	return out, int(s.metrics.DBQueries() - before)
+}
