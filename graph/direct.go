@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -50,15 +52,18 @@ var directSupports = map[string]map[string]string{
 	"Money": {"__typename": "", "amount": "", "currencyCode": ""},
 }
 
-// implementors are the type conditions an object of each type satisfies, as
-// gqlgen's generated code collects its fields.
-var directImplementors = map[string][]string{
-	"Tweet": tweetImplementors, "Profile": profileImplementors, "Shop": shopImplementors,
-	"ShopOwner": profileImplementors, "Product": productImplementors, "Image": imageImplementors, "Money": moneyImplementors,
+// directImplementors are the type conditions an object of each type
+// satisfies (implementorsOf); ShopOwner is a Profile.
+func directImplementors(typ string) []string {
+	if typ == "ShopOwner" {
+		typ = "Profile"
+	}
+	return implementorsOf(typ)
 }
 
 // directEntities is the root field middleware of the direct path.
 type directEntities struct {
+	logger   *slog.Logger
 	shapes   map[string]entityShape
 	maxReps  int
 	observer EntitiesObserver // may be nil
@@ -86,8 +91,16 @@ func (d directEntities) intercept(ctx context.Context, next graphql.RootResolver
 	return next(ctx)
 }
 
-// serve answers an _entities field, or returns false for gqlgen to.
-func (d directEntities) serve(ctx context.Context, field graphql.CollectedField) (graphql.Marshaler, bool) {
+// serve answers an _entities field, or returns false for gqlgen to. A panic
+// is logged and leaves the call to gqlgen, whose resolvers report it if it
+// is not the direct path's own.
+func (d directEntities) serve(ctx context.Context, field graphql.CollectedField) (out graphql.Marshaler, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.logger.ErrorContext(ctx, "direct path panicked; gqlgen's executor answers", "panic", r, "stack", string(debug.Stack()))
+			out, ok = nil, false
+		}
+	}()
 	opCtx := graphql.GetOperationContext(ctx)
 	list, _ := field.ArgumentMap(opCtx.Variables)["representations"].([]any)
 	if len(list) == 0 || len(list) > d.maxReps {
@@ -152,7 +165,7 @@ func (d directEntities) wellFormed(rep map[string]any) bool {
 // supported reports whether every field sel selects on an object of type
 // typ, and under it, is one the direct path writes.
 func supported(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
-	for _, f := range graphql.CollectFields(opCtx, sel, directImplementors[typ]) {
+	for _, f := range graphql.CollectFields(opCtx, sel, directImplementors(typ)) {
 		child, ok := directSupports[typ][f.Name]
 		if !ok || len(f.Deferrables) > 0 {
 			return false
@@ -199,7 +212,7 @@ type directWriter struct {
 // value is missing that gqlgen would report as an error.
 func (w *directWriter) object(sel ast.SelectionSet, typ string, v any) bool {
 	w.buf.WriteByte('{')
-	for i, f := range graphql.CollectFields(w.opCtx, sel, directImplementors[typ]) {
+	for i, f := range graphql.CollectFields(w.opCtx, sel, directImplementors(typ)) {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}

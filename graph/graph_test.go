@@ -575,12 +575,67 @@ func TestStatementBudget(t *testing.T) {
 			t.Errorf("%d statements, want at most 2 (products by ids, shops by ids)", stmts)
 		}
 	})
+	t.Run("through an _Entity fragment", func(t *testing.T) {
+		// gqlgen executes fields under `... on _Entity`; the prefetch must
+		// find them too, or each carousel loads alone.
+		q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on _Entity { ...E } } }
+		  fragment E on _Entity { ... on Tweet { ` + featured + ` } }`
+		r, stmts := s.post(t, q, map[string]any{"reps": reps(500, true)})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		if stmts > 2 {
+			t.Errorf("%d statements, want at most 2", stmts)
+		}
+	})
+	t.Run("two aliases of one page, one counted", func(t *testing.T) {
+		q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop {
+		  a: products(first: 2) { nodes { sku } } b: products(first: 2) { totalCount } } } } }`
+		r, stmts := s.post(t, q, map[string]any{"reps": reps(500, false)})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		if stmts > 3 {
+			t.Errorf("%d statements, want at most 3 (shops, products page, counts)", stmts)
+		}
+	})
 	t.Run("shops list with carousels", func(t *testing.T) {
 		_, stmts := s.post(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil)
 		if stmts > 3 {
 			t.Errorf("%d statements, want at most 3 (shops, featured, products page)", stmts)
 		}
 	})
+}
+
+// TestFailedLoadRunsOnce: a batch that fails is not run again by each field
+// that needed it; each reports the error at its own path.
+func TestFailedLoadRunsOnce(t *testing.T) {
+	s := newTestServer(t)
+	pools := s.store.Pools()
+	db := pools["write"] // SQLite
+	if db == nil {
+		db = pools["main"] // PostgreSQL
+	}
+	if _, err := db.Exec(`ALTER TABLE featured_products RENAME TO featured_products_gone`); err != nil {
+		t.Fatal(err)
+	}
+	var reps []any
+	for i := range 60 {
+		reps = append(reps, map[string]any{"__typename": "Tweet", "id": fmt.Sprint("t", i), "author": map[string]any{"id": "2001"}},
+			map[string]any{"__typename": "Tweet", "id": fmt.Sprint("u", i), "author": map[string]any{"id": "2002"}})
+	}
+	r, stmts := s.post(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { name featuredProducts { sku } } } } }`, map[string]any{"reps": reps})
+	if len(r.Errors) != len(reps) {
+		t.Fatalf("%d errors, want one per tweet: %+v", len(r.Errors), r.Errors)
+	}
+	for i, e := range r.Errors {
+		if len(e.Path) != 4 || e.Path[0] != "_entities" || e.Path[2] != "shop" || e.Path[3] != "featuredProducts" {
+			t.Errorf("error %d at %v", i, e.Path)
+		}
+	}
+	if stmts != 2 {
+		t.Errorf("%d statements, want 2: the shops, and the carousels' failed one once", stmts)
+	}
 }
 
 func TestGETAndService(t *testing.T) {

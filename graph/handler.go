@@ -93,7 +93,7 @@ func NewHandler(o Options) http.Handler {
 	}
 	shapes := entityShapes(es.Schema())
 	entities := entitiesMiddleware(shapes, limits.MaxRepresentations)
-	direct := directEntities{shapes: shapes, maxReps: limits.MaxRepresentations}
+	direct := directEntities{logger: o.Logger, shapes: shapes, maxReps: limits.MaxRepresentations}
 	direct.observer, _ = o.Operations.(EntitiesObserver)
 	// newServer builds one gqlgen server; both share the schema and the caches.
 	newServer := func(traced bool) *handler.Server {

@@ -36,7 +36,7 @@ func selected(ctx context.Context, path ...string) []graphql.CollectedField {
 func collect(opCtx *graphql.OperationContext, sels ast.SelectionSet, path []string) []graphql.CollectedField {
 	typ, field, _ := strings.Cut(path[0], ".")
 	var out []graphql.CollectedField
-	for _, f := range graphql.CollectFields(opCtx, sels, []string{typ}) {
+	for _, f := range graphql.CollectFields(opCtx, sels, implementorsOf(typ)) {
 		if f.Name != field {
 			continue
 		}
@@ -47,6 +47,24 @@ func collect(opCtx *graphql.OperationContext, sels ast.SelectionSet, path []stri
 		}
 	}
 	return out
+}
+
+// implementorsOf returns the type conditions an object of type typ
+// satisfies, as gqlgen's generated code collects its fields: an entity also
+// satisfies _Entity, so `... on _Entity { ... on Tweet { shop } }` is found
+// here as gqlgen will execute it.
+func implementorsOf(typ string) []string {
+	switch typ {
+	case "Tweet":
+		return tweetImplementors
+	case "Profile":
+		return profileImplementors
+	case "Shop":
+		return shopImplementors
+	case "Product":
+		return productImplementors
+	}
+	return []string{typ}
 }
 
 // prefetchShopFields loads, for the shops with the given keys, what the
@@ -62,7 +80,7 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 	var featured, counted bool
 	pages := map[loaders.PageKey]bool{}
 	for _, sf := range shopFields {
-		for _, f := range graphql.CollectFields(opCtx, sf.Selections, []string{"Shop"}) {
+		for _, f := range graphql.CollectFields(opCtx, sf.Selections, shopImplementors) {
 			switch f.Name {
 			case "featuredProducts":
 				if !featured {
@@ -80,16 +98,18 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 					after = &a
 				}
 				key, err := pageKey(0, first, after)
-				if err != nil || pages[key] {
+				if err != nil {
 					continue // the field resolver reports the bad argument
 				}
-				pages[key] = true
-				keys := make([]loaders.PageKey, len(shopKeys))
-				for i, s := range shopKeys {
-					keys[i] = key
-					keys[i].Shop = s
+				if !pages[key] {
+					pages[key] = true
+					keys := make([]loaders.PageKey, len(shopKeys))
+					for i, s := range shopKeys {
+						keys[i] = key
+						keys[i].Shop = s
+					}
+					l.ProductPage.LoadNow(ctx, keys)
 				}
-				l.ProductPage.LoadNow(ctx, keys)
 				if !counted && len(collect(opCtx, f.Selections, []string{"ProductConnection.totalCount"})) > 0 {
 					counted = true
 					l.ProductCount.LoadNow(ctx, shopKeys)

@@ -43,7 +43,7 @@ type Loader[K comparable, V any] struct {
 }
 
 // LoadNow loads every key not loaded yet in one batch, at once, and caches
-// the results for the field resolvers that follow. Batch entity resolvers and
+// the results, errors included, for the field resolvers that follow. Batch entity resolvers and
 // list resolvers know their whole key set, so they neither wait for the batch
 // window nor risk it closing while hundreds of keys are still being added.
 // The results are in the order of keys.
@@ -62,9 +62,10 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) ([]V, []error) {
 	if len(missing) > 0 {
 		for i, r := range l.batch(ctx, missing) {
 			fresh[missing[i]] = r
-			if r.Error == nil {
-				l.Prime(ctx, missing[i], r.Data)
-			}
+			// Failures are cached too: the field resolvers that follow
+			// report the error at their own paths instead of each
+			// running the failed statement again, one after another.
+			l.cache.Set(ctx, missing[i], func() (V, error) { return r.Data, r.Error })
 		}
 	}
 	vals := make([]V, len(keys))
