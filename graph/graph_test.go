@@ -607,6 +607,51 @@ func TestStatementBudget(t *testing.T) {
 	})
 }
 
+// TestCarouselColumns: a carousel whose selection needs only a card's fields
+// is read with store.CardColumns; each product field, asked for alone, has
+// the value it has with every field asked for, so no field is read from a
+// column a card leaves out.
+func TestCarouselColumns(t *testing.T) {
+	s := newTestServer(t)
+	fields := []string{"id", "sku", "title", "description", "url", "image { url altText width height }",
+		"price { amount currencyCode }", "compareAtPrice { amount currencyCode }", "availability", "condition",
+		"brand", "createdAt", "updatedAt", "shop { id }", "__typename"}
+	reps := map[string]any{"reps": []any{profileRep("2001"), profileRep("2002"), profileRep("2003")}}
+	carousels := func(selection string) []map[string]json.RawMessage {
+		t.Helper()
+		var got struct {
+			Entities []struct {
+				Shop struct{ FeaturedProducts []map[string]json.RawMessage }
+			} `json:"_entities"`
+		}
+		s.data(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { featuredProducts { `+selection+` } } } } }`, reps, &got)
+		var out []map[string]json.RawMessage
+		for _, e := range got.Entities {
+			out = append(out, e.Shop.FeaturedProducts...)
+		}
+		return out
+	}
+	all := carousels(strings.Join(fields, " "))
+	if len(all) != 5 {
+		t.Fatalf("%d featured products, want 5", len(all))
+	}
+	for _, f := range fields {
+		name, _, _ := strings.Cut(f, " ")
+		for i, p := range carousels(f) {
+			if string(p[name]) != string(all[i][name]) {
+				t.Errorf("%s of product %d asked alone: %s, with every field: %s", name, i, p[name], all[i][name])
+			}
+		}
+	}
+	t.Run("a card and a full carousel of one shop", func(t *testing.T) {
+		// The full rows the prefetch loads serve the card selection too.
+		q := `{ shops(first: 10) { nodes { a: featuredProducts { title } b: featuredProducts { sku } } } }`
+		if _, stmts := s.post(t, q, nil); stmts != 2 {
+			t.Errorf("%d statements, want 2 (shops, featured products)", stmts)
+		}
+	})
+}
+
 // TestFailedLoadRunsOnce: a batch that fails is not run again by each field
 // that needed it; each reports the error at its own path.
 func TestFailedLoadRunsOnce(t *testing.T) {

@@ -77,16 +77,14 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 	}
 	opCtx := graphql.GetOperationContext(ctx)
 	l := loaders.For(ctx)
-	var featured, counted bool
+	var featured []graphql.CollectedField
+	var counted bool
 	pages := map[loaders.PageKey]bool{}
 	for _, sf := range shopFields {
 		for _, f := range graphql.CollectFields(opCtx, sf.Selections, shopImplementors) {
 			switch f.Name {
 			case "featuredProducts":
-				if !featured {
-					featured = true
-					l.FeaturedProducts.LoadNow(ctx, shopKeys)
-				}
+				featured = append(featured, f)
 			case "products":
 				args := f.ArgumentMap(opCtx.Variables)
 				var first *int
@@ -117,6 +115,51 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 			}
 		}
 	}
+	if len(featured) > 0 {
+		// One column set for every carousel: cards when every
+		// featuredProducts selection needs no more (featuredKey).
+		cards := true
+		for _, f := range featured {
+			cards = cards && cardsSuffice(opCtx, f.Selections, "Product")
+		}
+		keys := make([]loaders.FeaturedKey, len(shopKeys))
+		for i, s := range shopKeys {
+			keys[i] = loaders.FeaturedKey{Shop: s, Cards: cards}
+		}
+		l.FeaturedProducts.LoadNow(ctx, keys)
+	}
+}
+
+// cardFields are, for each type under a carousel's products, the fields
+// store.CardColumns fills in, and the type each object field holds.
+var cardFields = map[string]map[string]string{
+	"Product": {"__typename": "", "id": "", "title": "", "url": "", "image": "Image", "price": "Money", "compareAtPrice": "Money"},
+	"Image":   {"__typename": "", "url": "", "altText": "", "width": "", "height": ""},
+	"Money":   {"__typename": "", "amount": "", "currencyCode": ""},
+}
+
+// cardsSuffice reports whether objects of type typ selected with sel need
+// no product column beyond store.CardColumns.
+func cardsSuffice(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
+	for _, f := range graphql.CollectFields(opCtx, sel, implementorsOf(typ)) {
+		child, ok := cardFields[typ][f.Name]
+		if !ok || (child != "" && !cardsSuffice(opCtx, f.Selections, child)) {
+			return false
+		}
+	}
+	return true
+}
+
+// featuredKey is the carousel key a featuredProducts field with selection
+// sel loads shop's carousel under: the full rows when they are loaded
+// already (a prefetch for a selection that needed them) or when sel needs
+// them, else the cards, which cost 40 % less to read.
+func featuredKey(ctx context.Context, l *loaders.Loaders, shop int64, sel ast.SelectionSet) loaders.FeaturedKey {
+	full := loaders.FeaturedKey{Shop: shop}
+	if l.FeaturedProducts.Cached(ctx, full) || !cardsSuffice(graphql.GetOperationContext(ctx), sel, "Product") {
+		return full
+	}
+	return loaders.FeaturedKey{Shop: shop, Cards: true}
 }
 
 // toInt reads an Int argument as gqlparser or the variables JSON hold it.

@@ -254,7 +254,9 @@ func (r *shopResolver) FeaturedProducts(ctx context.Context, obj *model.Shop, fi
 	if n < 1 || n > maxFeatured {
 		return nil, badUserInput("first must be between 1 and %d, got %d", maxFeatured, n)
 	}
-	rows, err := loaders.For(ctx).FeaturedProducts.Load(ctx, obj.Key)()
+	l := loaders.For(ctx)
+	key := featuredKey(ctx, l, obj.Key, selected(ctx)[0].Selections)
+	rows, err := l.FeaturedProducts.Load(ctx, key)()
 	if err != nil {
 		return nil, err
 	}

@@ -60,10 +60,10 @@ type Money { amount: Decimal!  currencyCode: CurrencyCode! }
 type Query { _dummy: Int }
 `;
 
-const productColumnsP = `p.id, p.shop_id, p.sku, p.title, p.description, p.url,
-  p.image_url, p.image_alt_text, p.image_width, p.image_height, p.currency,
-  p.price_minor, p.compare_at_minor, p.availability, p.condition, p.brand,
-  p.created_at, p.updated_at`;
+// The columns of a carousel card, as the subgraph reads them for this
+// selection (internal/store's CardColumns) and the floor does.
+const cardColumnsP = `p.id, p.shop_id, p.title, p.url, p.image_url, p.image_alt_text,
+  p.image_width, p.image_height, p.currency, p.price_minor, p.compare_at_minor`;
 
 const placeholders = (n) => Array(n).fill('?').join(', ');
 
@@ -90,7 +90,7 @@ export function openStore(file) {
     featuredProductsByShopIDs(ids) {
       count('featured_products_by_shop_ids');
       return prepared(`f${ids.length}`,
-        `SELECT f.position, ${productColumnsP}
+        `SELECT ${cardColumnsP}, f.position
          FROM featured_products f JOIN products p ON p.id = f.product_id
          WHERE f.shop_id IN (${placeholders(ids.length)}) AND p.availability NOT IN (?, ?)
          ORDER BY f.shop_id, f.position`,

@@ -117,7 +117,7 @@ func TestImportFeed(t *testing.T) {
 	if rows[0].PriceMinor != 990 || rows[0].CompareAtMinor == nil || *rows[0].CompareAtMinor != 1290 {
 		t.Errorf("sale: price %d compareAt %v, want 990 and 1290", rows[0].PriceMinor, rows[0].CompareAtMinor)
 	}
-	featured, err := st.FeaturedProductsByShopIDs(ctx, []int64{stats.ShopID})
+	featured, err := st.FeaturedProductsByShopIDs(ctx, []int64{stats.ShopID}, store.AllColumns)
 	if err != nil || len(featured) != 1 || featured[0].SKU != "BULB-E27" {
 		t.Errorf("featured list changed: %+v %v", featured, err)
 	}

@@ -134,7 +134,7 @@ func skusOf(products []store.Product) []string {
 func featuredSKUs(t *testing.T, st *store.Store, profile string) []string {
 	t.Helper()
 	shop, _ := catalogue(t, st, profile)
-	rows, err := st.FeaturedProductsByShopIDs(context.Background(), []int64{shop.ID})
+	rows, err := st.FeaturedProductsByShopIDs(context.Background(), []int64{shop.ID}, store.AllColumns)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,14 @@ type PageKey struct {
 	Limit   int
 }
 
+// FeaturedKey asks for a shop's carousel, with every product column or, when
+// Cards, only those store.CardColumns reads: what the query selects decides
+// (graph's featuredKey).
+type FeaturedKey struct {
+	Shop  int64
+	Cards bool
+}
+
 // Loader is a dataloader that can also load a whole known set of keys at once.
 type Loader[K comparable, V any] struct {
 	*dataloader.Loader[K, V]
@@ -87,6 +95,12 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) ([]V, []error) {
 	return vals, errs
 }
 
+// Cached reports whether k was loaded, or is being loaded, in this request.
+func (l *Loader[K, V]) Cached(ctx context.Context, k K) bool {
+	_, ok := l.cache.Get(ctx, k)
+	return ok
+}
+
 // Loaders are one request's dataloaders. Each caches what it loaded for the
 // rest of the request.
 type Loaders struct {
@@ -96,7 +110,7 @@ type Loaders struct {
 	ShopByID *Loader[int64, *store.Shop]
 	// FeaturedProducts loads a shop's carousel: purchasable featured
 	// products in position order.
-	FeaturedProducts *Loader[int64, []store.FeaturedProduct]
+	FeaturedProducts *Loader[FeaturedKey, []store.FeaturedProduct]
 	// ProductByID loads a product with its shop's status and owner, nil when unknown.
 	ProductByID *Loader[int64, *store.ProductWithShop]
 	// ProductPage loads a page of a shop's catalogue.

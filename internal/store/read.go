@@ -78,16 +78,38 @@ func (s *Store) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error)
 	return shop, nil
 }
 
+// ProductColumns says which of a product's columns a read fills.
+type ProductColumns int
+
+const (
+	// AllColumns fill every field of Product.
+	AllColumns ProductColumns = iota
+	// CardColumns fill what a carousel card shows: ID, ShopID, Title, URL,
+	// the image's four fields, Currency, PriceMinor and CompareAtMinor. The
+	// other fields are left zero. A timeline reads 11 columns a product
+	// instead of 18, and parses no timestamps: the statement costs about
+	// 40 % less (PERFORMANCE.md).
+	CardColumns
+)
+
+// cardColumnsP are the columns of CardColumns, qualified by the alias p.
+const cardColumnsP = `p.id, p.shop_id, p.title, p.url, p.image_url, p.image_alt_text,
+	p.image_width, p.image_height, p.currency, p.price_minor, p.compare_at_minor`
+
 // FeaturedProductsByShopIDs returns the carousels of the given shops: their
-// featured products that can be bought, ordered by shop and position.
-func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64) ([]FeaturedProduct, error) {
+// featured products that can be bought, ordered by shop and position, with
+// the columns cols.
+func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, cols ProductColumns) ([]FeaturedProduct, error) {
 	if len(shopIDs) == 0 {
 		return nil, nil
 	}
-	const q = `SELECT ` + productColumnsP + `, f.position
-		FROM featured_products f JOIN products p ON p.id = f.product_id
+	const from = ` FROM featured_products f JOIN products p ON p.id = f.product_id
 		WHERE f.shop_id IN (?) AND p.availability NOT IN (?, ?)
 		ORDER BY f.shop_id, f.position`
+	q, scan := `SELECT `+productColumnsP+`, f.position`+from, scanProduct
+	if cols == CardColumns {
+		q, scan = `SELECT `+cardColumnsP+`, f.position`+from, scanCard
+	}
 	query, args, err := in(q, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued)
 	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
@@ -96,7 +118,7 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64) 
 	err = s.queryRead(ctx, "featured_products_by_shop_ids", query, args, func(r *sql.Rows) error {
 		rows = append(rows, FeaturedProduct{})
 		f := &rows[len(rows)-1]
-		return scanProduct(r, &f.Product, &f.Position)
+		return scan(r, &f.Product, &f.Position)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
@@ -273,11 +295,32 @@ func scanProduct(rows *sql.Rows, p *Product, extra ...any) error {
 	if err := rows.Scan(dest...); err != nil {
 		return err
 	}
-	p.Description, p.ImageAltText, p.Brand = nullString(desc), nullString(alt), nullString(brand)
+	p.Description, p.Brand = nullString(desc), nullString(brand)
+	setCardNullables(p, alt, width, height, compareAt)
+	return nil
+}
+
+// setCardNullables sets the nullable fields a card shows.
+func setCardNullables(p *Product, alt sql.NullString, width, height, compareAt sql.NullInt64) {
+	p.ImageAltText = nullString(alt)
 	p.ImageWidth, p.ImageHeight = nullInt(width), nullInt(height)
 	if compareAt.Valid {
 		p.CompareAtMinor = &compareAt.Int64
 	}
+}
+
+// scanCard scans cardColumnsP, then the columns of extra.
+func scanCard(rows *sql.Rows, p *Product, extra ...any) error {
+	var (
+		alt                      sql.NullString
+		width, height, compareAt sql.NullInt64
+	)
+	dest := append([]any{&p.ID, &p.ShopID, &p.Title, &p.URL, &p.ImageURL, &alt, &width, &height,
+		&p.Currency, &p.PriceMinor, &compareAt}, extra...)
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	setCardNullables(p, alt, width, height, compareAt)
 	return nil
 }
 

@@ -92,7 +92,7 @@ func TestWriteCountsEveryStatement(t *testing.T) {
 	if shop.Status != store.StatusActive {
 		t.Errorf("status = %s, want ACTIVE for a new shop without one", shop.Status)
 	}
-	featured, err := st.FeaturedProductsByShopIDs(ctx, []int64{shop.ID})
+	featured, err := st.FeaturedProductsByShopIDs(ctx, []int64{shop.ID}, store.AllColumns)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +102,55 @@ func TestWriteCountsEveryStatement(t *testing.T) {
 	}
 	if want := []string{"C", "A"}; !cmp.Equal(got, want) {
 		t.Errorf("featured = %q, want %q", got, want)
+	}
+}
+
+// TestFeaturedCardColumns: CardColumns reads the same carousels as
+// AllColumns with only a card's fields filled.
+func TestFeaturedCardColumns(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	alt, width, compareAt := "A mug", 640, int64(1500)
+	a, b := product("A"), product("B")
+	a.ImageAltText, a.ImageWidth, a.CompareAtMinor = &alt, &width, &compareAt
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		id, err := tx.UpsertShop(ctx, store.ShopWrite{OwnerID: "1001", Name: "Mugs", StoreURL: "https://mugs.example"})
+		if err != nil {
+			return err
+		}
+		if err := tx.UpsertProducts(ctx, id, []store.ProductWrite{a, b}); err != nil {
+			return err
+		}
+		return tx.ReplaceFeaturedBySKU(ctx, id, []string{"B", "A"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop, err := st.ShopByOwnerID(ctx, "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := st.FeaturedProductsByShopIDs(ctx, []int64{shop.ID}, store.AllColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cards, err := st.FeaturedProductsByShopIDs(ctx, []int64{shop.ID}, store.CardColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]store.FeaturedProduct, len(full))
+	for i, f := range full {
+		p := f.Product
+		want[i] = store.FeaturedProduct{Position: f.Position, Product: store.Product{
+			ID: p.ID, ShopID: p.ShopID, Title: p.Title, URL: p.URL, ImageURL: p.ImageURL, ImageAltText: p.ImageAltText,
+			ImageWidth: p.ImageWidth, ImageHeight: p.ImageHeight, Currency: p.Currency, PriceMinor: p.PriceMinor, CompareAtMinor: p.CompareAtMinor,
+		}}
+	}
+	if len(full) != 2 || full[0].SKU != "B" {
+		t.Fatalf("featured = %+v, want B then A", full)
+	}
+	if diff := cmp.Diff(want, cards); diff != "" {
+		t.Errorf("cards (-want +got):\n%s", diff)
 	}
 }
 

@@ -106,7 +106,7 @@ func Handler(st *store.Store) http.Handler {
 			byID[s.ID] = out
 			ids = append(ids, s.ID)
 		}
-		featured, err := st.FeaturedProductsByShopIDs(ctx, ids)
+		featured, err := st.FeaturedProductsByShopIDs(ctx, ids, store.CardColumns)
 		if err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return

@@ -227,7 +227,7 @@ func BenchmarkStatements(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				if _, err := st.FeaturedProductsByShopIDs(ctx, shopIDs[i%len(shopIDs)]); err != nil {
+				if _, err := st.FeaturedProductsByShopIDs(ctx, shopIDs[i%len(shopIDs)], store.CardColumns); err != nil {
 					b.Fatal(err)
 				}
 				i++
