@@ -643,13 +643,38 @@ func TestCarouselColumns(t *testing.T) {
 			}
 		}
 	}
-	t.Run("a card and a full carousel of one shop", func(t *testing.T) {
-		// The full rows the prefetch loads serve the card selection too.
-		q := `{ shops(first: 10) { nodes { a: featuredProducts { title } b: featuredProducts { sku } } } }`
-		if _, stmts := s.post(t, q, nil); stmts != 2 {
-			t.Errorf("%d statements, want 2 (shops, featured products)", stmts)
+	t.Run("cards for the timeline", func(t *testing.T) {
+		before := s.metrics.DBQueriesNamed("featured_cards_by_shop_ids")
+		carousels("id title url image { url } price { amount currencyCode }")
+		if n := s.metrics.DBQueriesNamed("featured_cards_by_shop_ids") - before; n != 1 {
+			t.Errorf("%v card statements, want 1", n)
 		}
 	})
+	// One choice of columns for the whole request: a carousel needing the
+	// full rows anywhere in the operation makes every carousel use them, so
+	// no shop's carousel is loaded twice, whichever field asks first.
+	for _, tt := range []struct{ name, query string }{
+		{"a card and a full carousel of one shop", `{ shops(first: 10) { nodes { a: featuredProducts { title } b: featuredProducts { sku } } } }`},
+		{"a full carousel nested under a card one", `{ shops(first: 10) { nodes { featuredProducts { title }
+		  products(first: 2) { nodes { shop { featuredProducts { sku } } } } } } }`},
+		{"two carousels of a shop nothing prefetched", `{ product(id: "1") { shop { a: featuredProducts { title } b: featuredProducts { sku } } } }`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var counts []int
+			for range 20 {
+				r, stmts := s.post(t, tt.query, nil)
+				if len(r.Errors) > 0 {
+					t.Fatalf("errors: %+v", r.Errors)
+				}
+				counts = append(counts, stmts)
+			}
+			for _, n := range counts[1:] {
+				if n != counts[0] || n > 3 {
+					t.Fatalf("statements over 20 runs: %v, want the same each time, at most 3", counts)
+				}
+			}
+		})
+	}
 }
 
 // TestFailedLoadRunsOnce: a batch that fails is not run again by each field

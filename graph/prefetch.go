@@ -77,14 +77,13 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 	}
 	opCtx := graphql.GetOperationContext(ctx)
 	l := loaders.For(ctx)
-	var featured []graphql.CollectedField
-	var counted bool
+	var featured, counted bool
 	pages := map[loaders.PageKey]bool{}
 	for _, sf := range shopFields {
 		for _, f := range graphql.CollectFields(opCtx, sf.Selections, shopImplementors) {
 			switch f.Name {
 			case "featuredProducts":
-				featured = append(featured, f)
+				featured = true
 			case "products":
 				args := f.ArgumentMap(opCtx.Variables)
 				var first *int
@@ -115,16 +114,10 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 			}
 		}
 	}
-	if len(featured) > 0 {
-		// One column set for every carousel: cards when every
-		// featuredProducts selection needs no more (featuredKey).
-		cards := true
-		for _, f := range featured {
-			cards = cards && cardsSuffice(opCtx, f.Selections, "Product")
-		}
+	if featured {
 		keys := make([]loaders.FeaturedKey, len(shopKeys))
 		for i, s := range shopKeys {
-			keys[i] = loaders.FeaturedKey{Shop: s, Cards: cards}
+			keys[i] = featuredKey(ctx, l, s)
 		}
 		l.FeaturedProducts.LoadNow(ctx, keys)
 	}
@@ -150,16 +143,50 @@ func cardsSuffice(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ str
 	return true
 }
 
-// featuredKey is the carousel key a featuredProducts field with selection
-// sel loads shop's carousel under: the full rows when they are loaded
-// already (a prefetch for a selection that needed them) or when sel needs
-// them, else the cards, which cost 40 % less to read.
-func featuredKey(ctx context.Context, l *loaders.Loaders, shop int64, sel ast.SelectionSet) loaders.FeaturedKey {
-	full := loaders.FeaturedKey{Shop: shop}
-	if l.FeaturedProducts.Cached(ctx, full) || !cardsSuffice(graphql.GetOperationContext(ctx), sel, "Product") {
-		return full
+// featuredKey is the key shop's carousel loads under in this request: the
+// cards when every featuredProducts field of the operation, wherever it is,
+// needs no more than store.CardColumns (they cost 40 % less to read), else
+// the full rows. One choice for the whole request, made on first use, so
+// that the prefetch, the resolvers and the direct path share one load.
+func featuredKey(ctx context.Context, l *loaders.Loaders, shop int64) loaders.FeaturedKey {
+	cards := l.Cards(func() bool {
+		opCtx := graphql.GetOperationContext(ctx)
+		return carouselsFitCards(opCtx, opCtx.Operation.SelectionSet, map[string]bool{})
+	})
+	return loaders.FeaturedKey{Shop: shop, Cards: cards}
+}
+
+// carouselsFitCards reports whether every Shop.featuredProducts field in sel,
+// at any depth and through fragments, needs no more than the card columns.
+// It reads the document as written (@skip and @include aside), so it may
+// choose the full rows where a skipped field alone needed them; never the
+// reverse.
+func carouselsFitCards(opCtx *graphql.OperationContext, sel ast.SelectionSet, spread map[string]bool) bool {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.Name == "featuredProducts" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "Shop" &&
+				!cardsSuffice(opCtx, s.SelectionSet, "Product") {
+				return false
+			}
+			if !carouselsFitCards(opCtx, s.SelectionSet, spread) {
+				return false
+			}
+		case *ast.InlineFragment:
+			if !carouselsFitCards(opCtx, s.SelectionSet, spread) {
+				return false
+			}
+		case *ast.FragmentSpread:
+			if spread[s.Name] {
+				continue
+			}
+			spread[s.Name] = true
+			if s.Definition == nil || !carouselsFitCards(opCtx, s.Definition.SelectionSet, spread) {
+				return false
+			}
+		}
 	}
-	return loaders.FeaturedKey{Shop: shop, Cards: true}
+	return true
 }
 
 // toInt reads an Int argument as gqlparser or the variables JSON hold it.

@@ -255,7 +255,7 @@ func (r *shopResolver) FeaturedProducts(ctx context.Context, obj *model.Shop, fi
 		return nil, badUserInput("first must be between 1 and %d, got %d", maxFeatured, n)
 	}
 	l := loaders.For(ctx)
-	key := featuredKey(ctx, l, obj.Key, selected(ctx)[0].Selections)
+	key := featuredKey(ctx, l, obj.Key)
 	rows, err := l.FeaturedProducts.Load(ctx, key)()
 	if err != nil {
 		return nil, err

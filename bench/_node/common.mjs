@@ -88,7 +88,7 @@ export function openStore(file) {
       ).all(...ids);
     },
     featuredProductsByShopIDs(ids) {
-      count('featured_products_by_shop_ids');
+      count('featured_cards_by_shop_ids');
       return prepared(`f${ids.length}`,
         `SELECT ${cardColumnsP}, f.position
          FROM featured_products f JOIN products p ON p.id = f.product_id

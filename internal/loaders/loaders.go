@@ -6,6 +6,7 @@ package loaders
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -36,8 +37,8 @@ type PageKey struct {
 }
 
 // FeaturedKey asks for a shop's carousel, with every product column or, when
-// Cards, only those store.CardColumns reads: what the query selects decides
-// (graph's featuredKey).
+// Cards, only those store.CardColumns reads: what the operation selects
+// decides, once for the request (Loaders.Cards).
 type FeaturedKey struct {
 	Shop  int64
 	Cards bool
@@ -95,12 +96,6 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) ([]V, []error) {
 	return vals, errs
 }
 
-// Cached reports whether k was loaded, or is being loaded, in this request.
-func (l *Loader[K, V]) Cached(ctx context.Context, k K) bool {
-	_, ok := l.cache.Get(ctx, k)
-	return ok
-}
-
 // Loaders are one request's dataloaders. Each caches what it loaded for the
 // rest of the request.
 type Loaders struct {
@@ -117,6 +112,20 @@ type Loaders struct {
 	ProductPage *Loader[PageKey, []store.Product]
 	// ProductCount loads the number of products of a shop.
 	ProductCount *Loader[int64, int]
+
+	cards struct {
+		once sync.Once
+		v    bool
+	}
+}
+
+// Cards returns the request's choice of carousel columns (FeaturedKey.Cards),
+// made by decide the first time it is asked: one choice for every carousel
+// of the request, so that no two of its fields load one shop's carousel
+// twice, whichever is asked first.
+func (l *Loaders) Cards(decide func() bool) bool {
+	l.cards.once.Do(func() { l.cards.v = decide() })
+	return l.cards.v
 }
 
 // New returns a fresh set of loaders over st.

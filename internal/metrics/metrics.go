@@ -142,6 +142,11 @@ func (m *Metrics) ObserveEntities(direct bool) {
 // together: tests and the load tool read statement counts from it.
 func (m *Metrics) DBQueries() float64 { return m.sum("shop_db_queries_total", nil) }
 
+// DBQueriesNamed returns the number of SQL statements named name run so far.
+func (m *Metrics) DBQueriesNamed(name string) float64 {
+	return m.sum("shop_db_queries_total", map[string]string{"query": name})
+}
+
 // EntitiesCalls returns the number of _entities calls answered so far by
 // path, "direct" or "executor".
 func (m *Metrics) EntitiesCalls(path string) float64 {

@@ -98,7 +98,8 @@ const cardColumnsP = `p.id, p.shop_id, p.title, p.url, p.image_url, p.image_alt_
 
 // FeaturedProductsByShopIDs returns the carousels of the given shops: their
 // featured products that can be bought, ordered by shop and position, with
-// the columns cols.
+// the columns cols. The statement is named featured_products_by_shop_ids,
+// or featured_cards_by_shop_ids with CardColumns.
 func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, cols ProductColumns) ([]FeaturedProduct, error) {
 	if len(shopIDs) == 0 {
 		return nil, nil
@@ -106,16 +107,16 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, 
 	const from = ` FROM featured_products f JOIN products p ON p.id = f.product_id
 		WHERE f.shop_id IN (?) AND p.availability NOT IN (?, ?)
 		ORDER BY f.shop_id, f.position`
-	q, scan := `SELECT `+productColumnsP+`, f.position`+from, scanProduct
+	name, q, scan := "featured_products_by_shop_ids", `SELECT `+productColumnsP+`, f.position`+from, scanProduct
 	if cols == CardColumns {
-		q, scan = `SELECT `+cardColumnsP+`, f.position`+from, scanCard
+		name, q, scan = "featured_cards_by_shop_ids", `SELECT `+cardColumnsP+`, f.position`+from, scanCard
 	}
 	query, args, err := in(q, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued)
 	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
 	}
 	rows := make([]FeaturedProduct, 0, len(shopIDs)*5)
-	err = s.queryRead(ctx, "featured_products_by_shop_ids", query, args, func(r *sql.Rows) error {
+	err = s.queryRead(ctx, name, query, args, func(r *sql.Rows) error {
 		rows = append(rows, FeaturedProduct{})
 		f := &rows[len(rows)-1]
 		return scan(r, &f.Product, &f.Position)
