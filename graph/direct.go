@@ -269,8 +269,7 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 		case "featuredProducts":
 			n, _ := featuredFirst(w.opCtx, f)
 			// Prefetched for every shop shown: no wait, no statement.
-			key := featuredKey(w.ctx, w.loaders, o.Key)
-			rows, err := w.loaders.FeaturedProducts.Load(w.ctx, key)()
+			rows, err := w.loaders.FeaturedProducts.Load(w.ctx, o.Key)()
 			if err != nil {
 				return false
 			}

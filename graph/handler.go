@@ -111,6 +111,7 @@ func NewHandler(o Options) http.Handler {
 			srv.Use(&apollofederatedtracingv1.Tracer{})
 		}
 		srv.AroundOperations(timeoutGuard)
+		srv.AroundOperations(chooseCarouselColumns)
 		srv.SetErrorPresenter(presentError(o.Logger))
 		srv.SetRecoverFunc(recoverPanic(o.Logger))
 		srv.AroundFields(entities)

@@ -115,11 +115,7 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 		}
 	}
 	if featured {
-		keys := make([]loaders.FeaturedKey, len(shopKeys))
-		for i, s := range shopKeys {
-			keys[i] = featuredKey(ctx, l, s)
-		}
-		l.FeaturedProducts.LoadNow(ctx, keys)
+		l.FeaturedProducts.LoadNow(ctx, shopKeys)
 	}
 }
 
@@ -143,17 +139,17 @@ func cardsSuffice(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ str
 	return true
 }
 
-// featuredKey is the key shop's carousel loads under in this request: the
-// cards when every featuredProducts field of the operation, wherever it is,
-// needs no more than store.CardColumns (they cost 40 % less to read), else
-// the full rows. One choice for the whole request, made on first use, so
-// that the prefetch, the resolvers and the direct path share one load.
-func featuredKey(ctx context.Context, l *loaders.Loaders, shop int64) loaders.FeaturedKey {
-	cards := l.Cards(func() bool {
-		opCtx := graphql.GetOperationContext(ctx)
-		return carouselsFitCards(opCtx, opCtx.Operation.SelectionSet, map[string]bool{})
-	})
-	return loaders.FeaturedKey{Shop: shop, Cards: cards}
+// chooseCarouselColumns is an operation middleware: when no carousel of the
+// operation needs more than a card's columns, the request's featured loader
+// reads only those (loaders.UseCardColumns). One choice for the whole
+// request, before anything is loaded, so the prefetch, the resolvers and the
+// direct path share every load.
+func chooseCarouselColumns(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if opCtx := graphql.GetOperationContext(ctx); opCtx.Operation != nil &&
+		carouselsFitCards(opCtx, opCtx.Operation.SelectionSet, map[string]bool{}) {
+		loaders.For(ctx).UseCardColumns()
+	}
+	return next(ctx)
 }
 
 // carouselsFitCards reports whether every Shop.featuredProducts field in sel,

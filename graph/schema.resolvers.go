@@ -254,9 +254,7 @@ func (r *shopResolver) FeaturedProducts(ctx context.Context, obj *model.Shop, fi
 	if n < 1 || n > maxFeatured {
 		return nil, badUserInput("first must be between 1 and %d, got %d", maxFeatured, n)
 	}
-	l := loaders.For(ctx)
-	key := featuredKey(ctx, l, obj.Key)
-	rows, err := l.FeaturedProducts.Load(ctx, key)()
+	rows, err := loaders.For(ctx).FeaturedProducts.Load(ctx, obj.Key)()
 	if err != nil {
 		return nil, err
 	}

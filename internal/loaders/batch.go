@@ -64,35 +64,13 @@ func productsByID(st *store.Store) dataloader.BatchFunc[int64, *store.ProductWit
 	}
 }
 
-// featuredProducts runs one statement for the keys asking for cards and one
-// for the others, when there are any of each.
-func featuredProducts(st *store.Store) dataloader.BatchFunc[FeaturedKey, []store.FeaturedProduct] {
-	return func(ctx context.Context, keys []FeaturedKey) []*dataloader.Result[[]store.FeaturedProduct] {
-		out := make([]*dataloader.Result[[]store.FeaturedProduct], len(keys))
-		for _, cols := range []store.ProductColumns{store.AllColumns, store.CardColumns} {
-			var at []int
-			var shopIDs []int64
-			for i, k := range keys {
-				if (k.Cards && cols == store.CardColumns) || (!k.Cards && cols == store.AllColumns) {
-					at = append(at, i)
-					shopIDs = append(shopIDs, k.Shop)
-				}
-			}
-			if len(at) == 0 {
-				continue
-			}
-			rows, err := st.FeaturedProductsByShopIDs(ctx, shopIDs, cols)
-			var results []*dataloader.Result[[]store.FeaturedProduct]
-			if err != nil {
-				results = failAll[int64, []store.FeaturedProduct](shopIDs, err)
-			} else {
-				results = groupByShop(shopIDs, rows, func(f *store.FeaturedProduct) int64 { return f.ShopID })
-			}
-			for j, i := range at {
-				out[i] = results[j]
-			}
+func featuredProducts(st *store.Store, cols func() store.ProductColumns) dataloader.BatchFunc[int64, []store.FeaturedProduct] {
+	return func(ctx context.Context, shopIDs []int64) []*dataloader.Result[[]store.FeaturedProduct] {
+		rows, err := st.FeaturedProductsByShopIDs(ctx, shopIDs, cols())
+		if err != nil {
+			return failAll[int64, []store.FeaturedProduct](shopIDs, err)
 		}
-		return out
+		return groupByShop(shopIDs, rows, func(f *store.FeaturedProduct) int64 { return f.ShopID })
 	}
 }
 

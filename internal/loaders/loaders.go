@@ -6,7 +6,7 @@ package loaders
 import (
 	"context"
 	"net/http"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -36,14 +36,6 @@ type PageKey struct {
 	Limit   int
 }
 
-// FeaturedKey asks for a shop's carousel, with every product column or, when
-// Cards, only those store.CardColumns reads: what the operation selects
-// decides, once for the request (Loaders.Cards).
-type FeaturedKey struct {
-	Shop  int64
-	Cards bool
-}
-
 // Loader is a dataloader that can also load a whole known set of keys at once.
 type Loader[K comparable, V any] struct {
 	*dataloader.Loader[K, V]
@@ -52,9 +44,10 @@ type Loader[K comparable, V any] struct {
 }
 
 // LoadNow loads every key not loaded yet in one batch, at once, and caches
-// the results, errors included, for the field resolvers that follow. Batch entity resolvers and
-// list resolvers know their whole key set, so they neither wait for the batch
-// window nor risk it closing while hundreds of keys are still being added.
+// the results, errors included, for the field resolvers that follow. Batch
+// entity resolvers and list resolvers know their whole key set, so they
+// neither wait for the batch window nor risk it closing while hundreds of
+// keys are still being added.
 // The results are in the order of keys.
 func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) ([]V, []error) {
 	fresh := make(map[K]*dataloader.Result[V])
@@ -104,8 +97,9 @@ type Loaders struct {
 	// ShopByID loads a shop in any status, nil when unknown.
 	ShopByID *Loader[int64, *store.Shop]
 	// FeaturedProducts loads a shop's carousel: purchasable featured
-	// products in position order.
-	FeaturedProducts *Loader[FeaturedKey, []store.FeaturedProduct]
+	// products in position order, with every column, or only
+	// store.CardColumns after UseCardColumns.
+	FeaturedProducts *Loader[int64, []store.FeaturedProduct]
 	// ProductByID loads a product with its shop's status and owner, nil when unknown.
 	ProductByID *Loader[int64, *store.ProductWithShop]
 	// ProductPage loads a page of a shop's catalogue.
@@ -113,19 +107,21 @@ type Loaders struct {
 	// ProductCount loads the number of products of a shop.
 	ProductCount *Loader[int64, int]
 
-	cards struct {
-		once sync.Once
-		v    bool
-	}
+	cardColumns atomic.Bool
 }
 
-// Cards returns the request's choice of carousel columns (FeaturedKey.Cards),
-// made by decide the first time it is asked: one choice for every carousel
-// of the request, so that no two of its fields load one shop's carousel
-// twice, whichever is asked first.
-func (l *Loaders) Cards(decide func() bool) bool {
-	l.cards.once.Do(func() { l.cards.v = decide() })
-	return l.cards.v
+// UseCardColumns makes FeaturedProducts read only store.CardColumns for the
+// rest of the request, about 40 % cheaper a statement. The caller decides,
+// before anything is loaded, that no field of the request needs more (graph
+// does it for each operation). Until then, and otherwise, it reads every
+// column.
+func (l *Loaders) UseCardColumns() { l.cardColumns.Store(true) }
+
+func (l *Loaders) carouselColumns() store.ProductColumns {
+	if l.cardColumns.Load() {
+		return store.CardColumns
+	}
+	return store.AllColumns
 }
 
 // New returns a fresh set of loaders over st.
@@ -134,12 +130,12 @@ func New(st *store.Store, obs Observer) *Loaders {
 		obs = nopObserver{}
 	}
 	l := &Loaders{
-		ShopByID:         newLoader(obs, "shop_by_id", shopsByID(st)),
-		FeaturedProducts: newLoader(obs, "featured_products", featuredProducts(st)),
-		ProductByID:      newLoader(obs, "product_by_id", productsByID(st)),
-		ProductPage:      newLoader(obs, "product_page", productPages(st)),
-		ProductCount:     newLoader(obs, "product_count", productCounts(st)),
+		ShopByID:     newLoader(obs, "shop_by_id", shopsByID(st)),
+		ProductByID:  newLoader(obs, "product_by_id", productsByID(st)),
+		ProductPage:  newLoader(obs, "product_page", productPages(st)),
+		ProductCount: newLoader(obs, "product_count", productCounts(st)),
 	}
+	l.FeaturedProducts = newLoader(obs, "featured_products", featuredProducts(st, l.carouselColumns))
 	// A shop loaded by its owner is also known by its id: Product.shop under
 	// a carousel or a catalogue page then finds it cached.
 	byOwner := shopsByOwner(st)
