@@ -132,6 +132,18 @@ func (s *testServer) wantError(t testing.TB, query string, vars map[string]any, 
 	return r.Errors[0]
 }
 
+// withinBudget posts a query that must succeed in at most max statements.
+func (s *testServer) withinBudget(t testing.TB, query string, vars map[string]any, max int, why string) {
+	t.Helper()
+	r, stmts := s.post(t, query, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	if stmts > max {
+		t.Errorf("%d statements, want at most %d%s", stmts, max, why)
+	}
+}
+
 const profileShopQuery = `query($reps: [_Any!]!) {
   _entities(representations: $reps) {
     ... on Profile { id shop { name status featuredProducts { sku } } }
@@ -536,13 +548,7 @@ func TestStatementBudget(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("%s/%d %s", tt.name, n, typ), func(t *testing.T) {
 					q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on ` + typ + ` { ` + tt.selection + ` } } }`
-					r, stmts := s.post(t, q, map[string]any{"reps": reps(n, tweets)})
-					if len(r.Errors) > 0 {
-						t.Fatalf("errors: %+v", r.Errors)
-					}
-					if stmts > tt.max {
-						t.Errorf("%d statements, want at most %d", stmts, tt.max)
-					}
+					s.withinBudget(t, q, map[string]any{"reps": reps(n, tweets)}, tt.max, "")
 				})
 			}
 		}
@@ -554,56 +560,29 @@ func TestStatementBudget(t *testing.T) {
 		}
 		q := `query($reps: [_Any!]!) { _entities(representations: $reps) {
 		  ... on Profile { ` + featured + ` } ... on Tweet { ` + featured + ` } } }`
-		r, stmts := s.post(t, q, map[string]any{"reps": mixed})
-		if len(r.Errors) > 0 {
-			t.Fatalf("errors: %+v", r.Errors)
-		}
-		if stmts > 2 {
-			t.Errorf("%d statements, want at most 2", stmts)
-		}
+		s.withinBudget(t, q, map[string]any{"reps": mixed}, 2, "")
 	})
 	t.Run("products with their shops", func(t *testing.T) {
 		var reps []any
 		for i := range 70 {
 			reps = append(reps, map[string]any{"__typename": "Product", "id": fmt.Sprint(1 + i%11)})
 		}
-		r, stmts := s.post(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku shop { name } } } }`, map[string]any{"reps": reps})
-		if len(r.Errors) > 0 {
-			t.Fatalf("errors: %+v", r.Errors)
-		}
-		if stmts > 2 {
-			t.Errorf("%d statements, want at most 2 (products by ids, shops by ids)", stmts)
-		}
+		s.withinBudget(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku shop { name } } } }`, map[string]any{"reps": reps}, 2, " (products by ids, shops by ids)")
 	})
 	t.Run("through an _Entity fragment", func(t *testing.T) {
 		// gqlgen executes fields under `... on _Entity`; the prefetch must
 		// find them too, or each carousel loads alone.
 		q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on _Entity { ...E } } }
 		  fragment E on _Entity { ... on Tweet { ` + featured + ` } }`
-		r, stmts := s.post(t, q, map[string]any{"reps": reps(500, true)})
-		if len(r.Errors) > 0 {
-			t.Fatalf("errors: %+v", r.Errors)
-		}
-		if stmts > 2 {
-			t.Errorf("%d statements, want at most 2", stmts)
-		}
+		s.withinBudget(t, q, map[string]any{"reps": reps(500, true)}, 2, "")
 	})
 	t.Run("two aliases of one page, one counted", func(t *testing.T) {
 		q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop {
 		  a: products(first: 2) { nodes { sku } } b: products(first: 2) { totalCount } } } } }`
-		r, stmts := s.post(t, q, map[string]any{"reps": reps(500, false)})
-		if len(r.Errors) > 0 {
-			t.Fatalf("errors: %+v", r.Errors)
-		}
-		if stmts > 3 {
-			t.Errorf("%d statements, want at most 3 (shops, products page, counts)", stmts)
-		}
+		s.withinBudget(t, q, map[string]any{"reps": reps(500, false)}, 3, " (shops, products page, counts)")
 	})
 	t.Run("shops list with carousels", func(t *testing.T) {
-		_, stmts := s.post(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil)
-		if stmts > 3 {
-			t.Errorf("%d statements, want at most 3 (shops, featured, products page)", stmts)
-		}
+		s.withinBudget(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil, 3, " (shops, featured, products page)")
 	})
 }
 
