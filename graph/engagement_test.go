@@ -102,7 +102,7 @@ func TestRecordShopEvents(t *testing.T) {
 	if got.RecordShopEvents.Accepted != 0 || len(got.RecordShopEvents.UserErrors) != 1 || got.RecordShopEvents.UserErrors[0].Code != "TOO_MANY" {
 		t.Errorf("501 events: %+v, want TOO_MANY and nothing accepted", got.RecordShopEvents)
 	}
-	if in := s.insights(t, token(t, "2001"), shopID, now, now).Shop.Insights; in.Clicks != 1 {
+	if in := s.insights(t, token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now).Shop.Insights; in.Clicks != 1 {
 		t.Errorf("clicks %d after a refused call, want 1", in.Clicks)
 	}
 	// A bad type is refused by GraphQL's variable validation: 422 with a coded error.
@@ -122,7 +122,9 @@ func TestRecordShopEvents(t *testing.T) {
 func TestInsights(t *testing.T) {
 	s := newTestServer(t, withTokens(t))
 	shopID, a1 := shopAndProductIDs(t, s)
-	day := time.Now().UTC().Truncate(24 * time.Hour)
+	// Yesterday, so that every event of the day is in the past whatever
+	// the time of day the test runs at.
+	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
 
 	// No events: zero, and a click-through rate of 0, not NaN.
 	in := s.insights(t, token(t, "2001"), shopID, day, day).Shop.Insights
@@ -147,7 +149,7 @@ func TestInsights(t *testing.T) {
 	for range 3 {
 		events = append(events, event(a1, "CLICK", day.Add(time.Hour)))
 	}
-	events = append(events, event(a2, "CLICK", day.Add(-24*time.Hour+time.Minute))) // yesterday
+	events = append(events, event(a2, "CLICK", day.Add(-24*time.Hour+time.Minute))) // the day before
 	var rec recordPayload
 	s.data(t, recordEvents, map[string]any{"events": events}, &rec)
 	if rec.RecordShopEvents.Accepted != 16 {
@@ -156,7 +158,7 @@ func TestInsights(t *testing.T) {
 
 	in = s.insights(t, token(t, "2001"), shopID, day, day.Add(23*time.Hour)).Shop.Insights
 	if in.Impressions != 12 || in.Clicks != 3 || in.ClickThroughRate != 0.25 || len(in.Products) != 1 || in.Products[0].Product.Sku != "A1" {
-		t.Errorf("today: %+v, want 12 impressions, 3 clicks, CTR 0.25, A1 only", in)
+		t.Errorf("one day: %+v, want 12 impressions, 3 clicks, CTR 0.25, A1 only", in)
 	}
 	in = s.insights(t, token(t, "staff", "shop:admin"), shopID, day.Add(-24*time.Hour), day).Shop.Insights
 	if in == nil || in.Clicks != 4 || len(in.Products) != 2 || in.Products[1].Product.Sku != "A2" || in.Products[1].Clicks != 1 || in.Products[1].Impressions != 0 {
