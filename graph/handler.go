@@ -99,8 +99,8 @@ func NewHandler(o Options) http.Handler {
 	newServer := func(traced bool) *handler.Server {
 		srv := handler.New(es)
 		srv.AddTransport(transport.Options{})
-		srv.AddTransport(transport.GET{})
-		srv.AddTransport(transport.POST{})
+		srv.AddTransport(rawData{transport.GET{}})
+		srv.AddTransport(rawData{transport.POST{}})
 		srv.SetQueryCache(queries)
 		srv.Use(operationPolicy{maxDepth: limits.MaxDepth, noIntrospection: limits.NoIntrospection})
 		srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))

@@ -1,0 +1,135 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql"
+)
+
+// rawData wraps one of gqlgen's single-response HTTP transports (POST, GET)
+// and changes one thing: how an operation's response reaches the wire.
+//
+// Those transports end with json.Marshal(response), and encoding/json
+// compacts the json.RawMessage data, byte by byte through its scanner,
+// although gqlgen's executor (and the direct path) wrote it compact: 14 % of
+// a worst-case timeline's CPU (PERFORMANCE.md). rawData lets the transport do
+// everything else as before (content negotiation, headers, status codes,
+// request errors) and only writes the response of a dispatched operation
+// itself, copying the data as it is. (encoding/json would also have escaped
+// <, > and & in its strings as \u003c, \u003e and \u0026: the same JSON
+// values, in other bytes.)
+//
+// It works through the two seams gqlgen's transports offer: the executor and
+// the ResponseWriter. The executor's response handler keeps the response
+// aside and gives the transport an empty one; the writer, which the
+// transport then writes the empty response to, writes the kept one instead.
+// A transport that called the handler more than once (incremental delivery)
+// would get only the last response written this way, so rawData wraps only
+// transports that call it once.
+type rawData struct{ graphql.Transport }
+
+func (t rawData) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	out := &responseWriter{ResponseWriter: w}
+	t.Transport.Do(out, r, keepResponse{GraphExecutor: exec, out: out})
+}
+
+// keepResponse hands each operation's response to out.
+type keepResponse struct {
+	graphql.GraphExecutor
+	out *responseWriter
+}
+
+func (e keepResponse) DispatchOperation(ctx context.Context, rc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	next, ctx := e.GraphExecutor.DispatchOperation(ctx, rc)
+	return func(ctx context.Context) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil {
+			return nil
+		}
+		e.out.kept = resp
+		return &graphql.Response{}
+	}, ctx
+}
+
+// responseWriter writes the kept response in place of the next write.
+type responseWriter struct {
+	http.ResponseWriter
+	kept *graphql.Response
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if w.kept == nil {
+		return w.ResponseWriter.Write(b)
+	}
+	resp := w.kept
+	w.kept = nil
+	out, err := appendResponse(make([]byte, 0, len(resp.Data)+64), resp)
+	if err != nil {
+		// What gqlgen's transports do when the response cannot be
+		// marshalled; the handler's recovery answers 500.
+		panic(fmt.Errorf("unable to marshal the response: %w", err))
+	}
+	if _, err := w.ResponseWriter.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Unwrap lets http.ResponseController reach the server's writer.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// appendResponse appends r as encoding/json marshals a graphql.Response (the
+// same members, in the same order, with the same omissions), except that the
+// data is copied as it is. The data must be JSON: the executor's output.
+func appendResponse(b []byte, r *graphql.Response) ([]byte, error) {
+	b = append(b, '{')
+	var err error
+	if len(r.Errors) > 0 {
+		if b, err = appendMember(b, "errors", r.Errors); err != nil {
+			return nil, err
+		}
+		b = append(b, ',')
+	}
+	b = append(b, `"data":`...)
+	if len(r.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, r.Data...)
+	}
+	if r.Label != "" {
+		b = append(b, ',')
+		b, _ = appendMember(b, "label", r.Label)
+	}
+	if len(r.Path) > 0 {
+		b = append(b, ',')
+		if b, err = appendMember(b, "path", r.Path); err != nil {
+			return nil, err
+		}
+	}
+	if r.HasNext != nil {
+		b = append(b, ',')
+		b, _ = appendMember(b, "hasNext", *r.HasNext)
+	}
+	if len(r.Extensions) > 0 {
+		b = append(b, ',')
+		if b, err = appendMember(b, "extensions", r.Extensions); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendMember appends "name": and v marshalled by encoding/json.
+func appendMember(b []byte, name string, v any) ([]byte, error) {
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, `":`...)
+	return append(b, j...), nil
+}
