@@ -200,10 +200,44 @@ type entity struct {
 }
 
 type directWriter struct {
-	ctx     context.Context
-	opCtx   *graphql.OperationContext
-	loaders *loaders.Loaders
-	buf     bytes.Buffer
+	ctx       context.Context
+	opCtx     *graphql.OperationContext
+	loaders   *loaders.Loaders
+	buf       bytes.Buffer
+	collected []collected
+}
+
+// collected is a selection set's fields on one type, and each one's
+// member name as written: "alias":.
+type collected struct {
+	sel    *ast.Selection // the set's first selection, which identifies it
+	n      int
+	typ    string
+	fields []graphql.CollectedField
+	keys   []string
+}
+
+// collect returns the fields sel selects on an object of type typ, and
+// their member names, collecting them once a request: a timeline writes the
+// same product selection 500 times.
+func (w *directWriter) collect(sel ast.SelectionSet, typ string) ([]graphql.CollectedField, []string) {
+	if len(sel) == 0 {
+		return nil, nil
+	}
+	for _, c := range w.collected {
+		if c.sel == &sel[0] && c.n == len(sel) && c.typ == typ {
+			return c.fields, c.keys
+		}
+	}
+	c := collected{sel: &sel[0], n: len(sel), typ: typ, fields: graphql.CollectFields(w.opCtx, sel, directImplementors(typ))}
+	for _, f := range c.fields {
+		var key bytes.Buffer
+		graphql.MarshalString(f.Alias).MarshalGQL(&key)
+		key.WriteByte(':')
+		c.keys = append(c.keys, key.String())
+	}
+	w.collected = append(w.collected, c)
+	return c.fields, c.keys
 }
 
 // object writes one object of type typ as gqlgen does: its collected
@@ -212,12 +246,12 @@ type directWriter struct {
 // value is missing that gqlgen would report as an error.
 func (w *directWriter) object(sel ast.SelectionSet, typ string, v any) bool {
 	w.buf.WriteByte('{')
-	for i, f := range graphql.CollectFields(w.opCtx, sel, directImplementors(typ)) {
+	fields, keys := w.collect(sel, typ)
+	for i, f := range fields {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		graphql.MarshalString(f.Alias).MarshalGQL(&w.buf)
-		w.buf.WriteByte(':')
+		w.buf.WriteString(keys[i])
 		if !w.field(f, typ, v) {
 			return false
 		}
@@ -226,13 +260,37 @@ func (w *directWriter) object(sel ast.SelectionSet, typ string, v any) bool {
 	return true
 }
 
+// str writes s as graphql.MarshalString does (the marshaller of String, ID
+// and the string scalars Decimal, CurrencyCode and URL), without its
+// closure and its writes through io.Writer when nothing needs escaping.
+func (w *directWriter) str(s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '\\' || c == '"' {
+			graphql.MarshalString(s).MarshalGQL(&w.buf)
+			return
+		}
+	}
+	w.buf.WriteByte('"')
+	w.buf.WriteString(s)
+	w.buf.WriteByte('"')
+}
+
+// optionalStr writes s, or null.
+func (w *directWriter) optionalStr(s *string) {
+	if s == nil {
+		w.buf.WriteString("null")
+		return
+	}
+	w.str(*s)
+}
+
 func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 	if f.Name == "__typename" {
 		name := typ
 		if typ == "ShopOwner" {
 			name = "Profile"
 		}
-		graphql.MarshalString(name).MarshalGQL(&w.buf)
+		w.str(name)
 		return true
 	}
 	var m graphql.Marshaler
@@ -240,7 +298,8 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 	case entity:
 		switch f.Name {
 		case "id":
-			m = graphql.MarshalID(o.id)
+			w.str(o.id)
+			return true
 		case "shop":
 			if o.shop == nil {
 				m = graphql.Null
@@ -251,15 +310,19 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 	case *model.Shop:
 		switch f.Name {
 		case "id":
-			m = graphql.MarshalID(o.ID)
+			w.str(o.ID)
+			return true
 		case "owner":
 			return w.object(f.Selections, "ShopOwner", entity{typ: "Profile", id: o.Owner.ID})
 		case "name":
-			m = graphql.MarshalString(o.Name)
+			w.str(o.Name)
+			return true
 		case "description":
-			m = optionalString(o.Description)
+			w.optionalStr(o.Description)
+			return true
 		case "storeUrl":
-			m = o.StoreURL
+			w.str(string(o.StoreURL))
+			return true
 		case "status":
 			m = o.Status
 		case "createdAt":
@@ -291,15 +354,20 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 	case *model.Product:
 		switch f.Name {
 		case "id":
-			m = graphql.MarshalID(o.ID)
+			w.str(o.ID)
+			return true
 		case "sku":
-			m = graphql.MarshalString(o.Sku)
+			w.str(o.Sku)
+			return true
 		case "title":
-			m = graphql.MarshalString(o.Title)
+			w.str(o.Title)
+			return true
 		case "description":
-			m = optionalString(o.Description)
+			w.optionalStr(o.Description)
+			return true
 		case "url":
-			m = o.URL
+			w.str(string(o.URL))
+			return true
 		case "image":
 			return o.Image != nil && w.object(f.Selections, "Image", o.Image)
 		case "price":
@@ -315,7 +383,8 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 		case "condition":
 			m = o.Condition
 		case "brand":
-			m = optionalString(o.Brand)
+			w.optionalStr(o.Brand)
+			return true
 		case "createdAt":
 			m = model.MarshalDateTime(o.CreatedAt)
 		case "updatedAt":
@@ -324,9 +393,11 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 	case *model.Image:
 		switch f.Name {
 		case "url":
-			m = o.URL
+			w.str(string(o.URL))
+			return true
 		case "altText":
-			m = optionalString(o.AltText)
+			w.optionalStr(o.AltText)
+			return true
 		case "width":
 			m = optionalInt(o.Width)
 		case "height":
@@ -335,9 +406,11 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 	case *model.Money:
 		switch f.Name {
 		case "amount":
-			m = o.Amount
+			w.str(string(o.Amount))
+			return true
 		case "currencyCode":
-			m = o.CurrencyCode
+			w.str(string(o.CurrencyCode))
+			return true
 		}
 	}
 	if m == nil {
@@ -345,13 +418,6 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 	}
 	m.MarshalGQL(&w.buf)
 	return true
-}
-
-func optionalString(s *string) graphql.Marshaler {
-	if s == nil {
-		return graphql.Null
-	}
-	return graphql.MarshalString(*s)
 }
 
 func optionalInt(n *int) graphql.Marshaler {
