@@ -75,12 +75,24 @@ func featuredProducts(st *store.Store, cols func() store.ProductColumns) dataloa
 }
 
 // groupByShop splits rows ordered by shop into one list per shop key, in key
-// order; a shop with no rows gets an empty, non-nil list.
+// order; a shop with no rows gets an empty, non-nil list. Each shop's list
+// is its run of rows, sliced without copying (a worst-case timeline's 500
+// carousel rows were a sixth of its allocated bytes copied); a shop whose
+// rows were not together would get a copy.
 func groupByShop[R any](shopIDs []int64, rows []R, shop func(*R) int64) []*dataloader.Result[[]R] {
 	groups := make(map[int64][]R, len(shopIDs))
-	for i := range rows {
-		id := shop(&rows[i])
-		groups[id] = append(groups[id], rows[i])
+	for start := 0; start < len(rows); {
+		id := shop(&rows[start])
+		end := start + 1
+		for end < len(rows) && shop(&rows[end]) == id {
+			end++
+		}
+		run := rows[start:end:end] // full: appending to it copies
+		if g, seen := groups[id]; seen {
+			run = append(g, run...)
+		}
+		groups[id] = run
+		start = end
 	}
 	out := make([]*dataloader.Result[[]R], len(shopIDs))
 	for i, id := range shopIDs {
