@@ -66,14 +66,17 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	}
 	resp := w.kept
 	w.kept = nil
-	out, err := appendResponse(make([]byte, 0, len(resp.Data)+64), resp)
+	parts, err := responseParts(resp)
 	if err != nil {
 		// What gqlgen's transports do when the response cannot be
 		// marshalled; the handler's recovery answers 500.
 		panic(fmt.Errorf("unable to marshal the response: %w", err))
 	}
-	if _, err := w.ResponseWriter.Write(out); err != nil {
-		return 0, err
+	// Three writes, so that the data is not copied once more.
+	for _, part := range parts {
+		if _, err := w.ResponseWriter.Write(part); err != nil {
+			return 0, err
+		}
 	}
 	return len(b), nil
 }
@@ -81,45 +84,45 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the server's writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// appendResponse appends r as encoding/json marshals a graphql.Response (the
-// same members, in the same order, with the same omissions), except that the
-// data is copied as it is. The data must be JSON: the executor's output.
-func appendResponse(b []byte, r *graphql.Response) ([]byte, error) {
-	b = append(b, '{')
-	var err error
+// responseParts returns r as encoding/json marshals a graphql.Response (the
+// same members, in the same order, with the same omissions) in three parts:
+// what comes before the data, the data as it is (it must be JSON: the
+// executor's output; null when empty), and what comes after.
+func responseParts(r *graphql.Response) (parts [3][]byte, err error) {
+	var head, tail []byte
+	head = append(head, '{')
 	if len(r.Errors) > 0 {
-		if b, err = appendMember(b, "errors", r.Errors); err != nil {
-			return nil, err
+		if head, err = appendMember(head, "errors", r.Errors); err != nil {
+			return parts, err
 		}
-		b = append(b, ',')
+		head = append(head, ',')
 	}
-	b = append(b, `"data":`...)
-	if len(r.Data) == 0 {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, r.Data...)
-	}
+	head = append(head, `"data":`...)
 	if r.Label != "" {
-		b = append(b, ',')
-		b, _ = appendMember(b, "label", r.Label)
+		tail = append(tail, ',')
+		tail, _ = appendMember(tail, "label", r.Label)
 	}
 	if len(r.Path) > 0 {
-		b = append(b, ',')
-		if b, err = appendMember(b, "path", r.Path); err != nil {
-			return nil, err
+		tail = append(tail, ',')
+		if tail, err = appendMember(tail, "path", r.Path); err != nil {
+			return parts, err
 		}
 	}
 	if r.HasNext != nil {
-		b = append(b, ',')
-		b, _ = appendMember(b, "hasNext", *r.HasNext)
+		tail = append(tail, ',')
+		tail, _ = appendMember(tail, "hasNext", *r.HasNext)
 	}
 	if len(r.Extensions) > 0 {
-		b = append(b, ',')
-		if b, err = appendMember(b, "extensions", r.Extensions); err != nil {
-			return nil, err
+		tail = append(tail, ',')
+		if tail, err = appendMember(tail, "extensions", r.Extensions); err != nil {
+			return parts, err
 		}
 	}
-	return append(b, '}'), nil
+	data := []byte(r.Data)
+	if len(data) == 0 {
+		data = []byte("null")
+	}
+	return [3][]byte{head, data, append(tail, '}')}, nil
 }
 
 // appendMember appends "name": and v marshalled by encoding/json.
