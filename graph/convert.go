@@ -59,20 +59,34 @@ func shopModel(s *store.Shop) *model.Shop {
 	}
 }
 
-func productModel(p *store.Product) *model.Product {
-	m := &model.Product{
-		ID:          formatID(p.ID),
-		Sku:         p.SKU,
-		Title:       p.Title,
-		Description: p.Description,
-		URL:         model.URL(p.URL),
-		Image: &model.Image{
-			URL:     model.URL(p.ImageURL),
-			AltText: p.ImageAltText,
-			Width:   p.ImageWidth,
-			Height:  p.ImageHeight,
-		},
-		Price:        moneyModel(p.PriceMinor, p.Currency),
+func productModel(p *store.Product) *model.Product { return new(productParts).set(p) }
+
+// productParts is a Product model with the Image and Money objects it
+// points to, so that one allocation makes them all, or none when the direct
+// path reuses one for every product it writes.
+type productParts struct {
+	product        model.Product
+	image          model.Image
+	price, compare model.Money
+}
+
+// set makes m the model of p and returns the product.
+func (m *productParts) set(p *store.Product) *model.Product {
+	m.image = model.Image{
+		URL:     model.URL(p.ImageURL),
+		AltText: p.ImageAltText,
+		Width:   p.ImageWidth,
+		Height:  p.ImageHeight,
+	}
+	m.price = moneyModel(p.PriceMinor, p.Currency)
+	m.product = model.Product{
+		ID:           formatID(p.ID),
+		Sku:          p.SKU,
+		Title:        p.Title,
+		Description:  p.Description,
+		URL:          model.URL(p.URL),
+		Image:        &m.image,
+		Price:        &m.price,
 		Availability: model.ProductAvailability(p.Availability),
 		Condition:    model.ProductCondition(p.Condition),
 		Brand:        p.Brand,
@@ -82,13 +96,14 @@ func productModel(p *store.Product) *model.Product {
 		ShopKey:      p.ShopID,
 	}
 	if p.CompareAtMinor != nil {
-		m.CompareAtPrice = moneyModel(*p.CompareAtMinor, p.Currency)
+		m.compare = moneyModel(*p.CompareAtMinor, p.Currency)
+		m.product.CompareAtPrice = &m.compare
 	}
-	return m
+	return &m.product
 }
 
-func moneyModel(minor int64, currency string) *model.Money {
-	return &model.Money{
+func moneyModel(minor int64, currency string) model.Money {
+	return model.Money{
 		Amount:       model.Decimal(money.Format(minor, currency)),
 		CurrencyCode: model.CurrencyCode(currency),
 	}

@@ -205,6 +205,7 @@ type directWriter struct {
 	loaders   *loaders.Loaders
 	buf       bytes.Buffer
 	collected []collected
+	product   productParts // the product being written
 }
 
 // collected is a selection set's fields on one type, and each one's
@@ -344,7 +345,8 @@ func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
 				if i > 0 {
 					w.buf.WriteByte(',')
 				}
-				if !w.object(f.Selections, "Product", productModel(&rows[i].Product)) {
+				// The model is written at once and not kept: one for all.
+				if !w.object(f.Selections, "Product", w.product.set(&rows[i].Product)) {
 					return false
 				}
 			}
