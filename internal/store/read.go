@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -32,9 +34,9 @@ func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop,
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
 	}
 	shops := make([]Shop, 0, len(ownerIDs))
-	err = s.queryRead(ctx, "shops_by_owner_ids", query, args, func(rows *sql.Rows) error {
+	err = s.queryRead(ctx, "shops_by_owner_ids", query, args, func(r *row) {
 		shops = append(shops, Shop{})
-		return scanShop(rows, &shops[len(shops)-1])
+		scanShop(r, &shops[len(shops)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
@@ -54,9 +56,9 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
 	shops := make([]Shop, 0, len(ids))
-	err = s.queryRead(ctx, "shops_by_ids", query, args, func(rows *sql.Rows) error {
+	err = s.queryRead(ctx, "shops_by_ids", query, args, func(r *row) {
 		shops = append(shops, Shop{})
-		return scanShop(rows, &shops[len(shops)-1])
+		scanShop(r, &shops[len(shops)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shops by ids: %w", err)
@@ -116,10 +118,10 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, 
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
 	}
 	rows := make([]FeaturedProduct, 0, len(shopIDs)*5)
-	err = s.queryRead(ctx, name, query, args, func(r *sql.Rows) error {
+	err = s.queryRead(ctx, name, query, args, func(r *row) {
 		rows = append(rows, FeaturedProduct{})
 		f := &rows[len(rows)-1]
-		return scan(r, &f.Product, &f.Position)
+		f.Position = r.int(scan(r, &f.Product))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
@@ -140,10 +142,11 @@ func (s *Store) ProductsByIDs(ctx context.Context, ids []int64) ([]ProductWithSh
 		return nil, fmt.Errorf("products by ids: %w", err)
 	}
 	rows := make([]ProductWithShop, 0, len(ids))
-	err = s.queryRead(ctx, "products_by_ids", query, args, func(r *sql.Rows) error {
+	err = s.queryRead(ctx, "products_by_ids", query, args, func(r *row) {
 		rows = append(rows, ProductWithShop{})
 		p := &rows[len(rows)-1]
-		return scanProduct(r, &p.Product, &p.ShopStatus, &p.ShopOwnerID)
+		next := scanProduct(r, &p.Product)
+		p.ShopStatus, p.ShopOwnerID = r.str(next), r.str(next+1)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("products by ids: %w", err)
@@ -181,9 +184,9 @@ func (s *Store) ProductPagesByShopIDs(ctx context.Context, shopIDs []int64, afte
 		}
 	}
 	var rows []Product
-	err = s.queryRead(ctx, "product_pages_by_shop_ids", query, args, func(r *sql.Rows) error {
+	err = s.queryRead(ctx, "product_pages_by_shop_ids", query, args, func(r *row) {
 		rows = append(rows, Product{})
-		return scanProduct(r, &rows[len(rows)-1])
+		scanProduct(r, &rows[len(rows)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("product pages by shop ids: %w", err)
@@ -221,9 +224,9 @@ func (s *Store) ProductCountsByShopIDs(ctx context.Context, shopIDs []int64) (ma
 func (s *Store) ActiveShops(ctx context.Context, afterID int64, limit int) ([]Shop, error) {
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`
 	shops := make([]Shop, 0, limit)
-	err := s.queryRead(ctx, "active_shops", q, []any{StatusActive, afterID, limit}, func(rows *sql.Rows) error {
+	err := s.queryRead(ctx, "active_shops", q, []any{StatusActive, afterID, limit}, func(r *row) {
 		shops = append(shops, Shop{})
-		return scanShop(rows, &shops[len(shops)-1])
+		scanShop(r, &shops[len(shops)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("active shops: %w", err)
@@ -251,91 +254,184 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 	return !exists, nil
 }
 
-// Shops and products are scanned by hand: sqlx's reflection (field lookup
-// by column name, reflect.New and Append for every row) cost more than the
-// timeline's two statements' own work in SQLite (PERFORMANCE.md). The column
-// lists above and the scan functions below go together.
+// Shops and products are read by hand: sqlx's reflection (field lookup by
+// column name, reflect.New and Append for every row) cost more than the
+// timeline's two statements' own work in SQLite, and database/sql's Scan
+// (conversions by reflection, holders for the nullable columns) a third of
+// the featured statement (PERFORMANCE.md). The column lists above and the
+// scan functions below go together.
 
-// queryRead runs a read statement and hands each row to scan, counted under name.
-func (s *Store) queryRead(ctx context.Context, name, q string, args []any, scan func(*sql.Rows) error) (err error) {
+// queryRead runs a read statement and hands each row to each, counted under
+// name. On SQLite the rows come straight from the driver's connection
+// (queryDriver); on PostgreSQL through database/sql, whose retry on a
+// broken pooled connection a server restart needs.
+func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each func(*row)) (err error) {
 	start := time.Now()
 	defer func() { s.observe(ctx, name, start, err) }()
-	rows, err := s.read.QueryContext(ctx, s.read.Rebind(q), args...)
+	q = s.read.Rebind(q)
+	if s.dialect == dialectSQLite {
+		return s.queryDriver(ctx, q, args, each)
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	r := row{vals: make([]driver.Value, len(cols))}
+	dest := make([]any, len(cols))
+	for i := range dest {
+		dest[i] = (*any)(&r.vals[i]) // database/sql stores into *any as it is
+	}
 	for rows.Next() {
-		if err := scan(rows); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
+		}
+		if each(&r); r.err != nil {
+			return r.err
 		}
 	}
 	return rows.Err()
 }
 
-// scanShop scans shopColumns.
-func scanShop(rows *sql.Rows, s *Shop) error {
-	var desc sql.NullString
-	err := rows.Scan(&s.ID, &s.OwnerID, &s.Name, &desc, &s.StoreURL, &s.Status, &s.CreatedAt, &s.UpdatedAt)
-	s.Description = nullString(desc)
-	return err
-}
-
-// scanProduct scans productColumns (or productColumnsP), then the columns of
-// extra when given (such as f.position).
-func scanProduct(rows *sql.Rows, p *Product, extra ...any) error {
-	var (
-		desc, alt, brand sql.NullString
-		width, height    sql.NullInt64
-		compareAt        sql.NullInt64
-	)
-	dest := append([]any{&p.ID, &p.ShopID, &p.SKU, &p.Title, &desc, &p.URL,
-		&p.ImageURL, &alt, &width, &height, &p.Currency,
-		&p.PriceMinor, &compareAt, &p.Availability, &p.Condition, &brand,
-		&p.CreatedAt, &p.UpdatedAt}, extra...)
-	if err := rows.Scan(dest...); err != nil {
+// queryDriver runs a statement on one of the pool's connections through the
+// driver's own interface, reading each row's values as the driver returns
+// them.
+func (s *Store) queryDriver(ctx context.Context, q string, args []any, each func(*row)) error {
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return fmt.Errorf("argument %d: %w", i+1, err)
+		}
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	conn, err := s.read.Conn(ctx)
+	if err != nil {
 		return err
 	}
-	p.Description, p.Brand = nullString(desc), nullString(brand)
-	setCardNullables(p, alt, width, height, compareAt)
-	return nil
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		queryer, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("the driver's connection (%T) cannot run queries", dc)
+		}
+		rows, err := queryer.QueryContext(ctx, q, named)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		r := row{vals: make([]driver.Value, len(rows.Columns()))}
+		for {
+			if err := rows.Next(r.vals); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if each(&r); r.err != nil {
+				return r.err
+			}
+		}
+	})
 }
 
-// setCardNullables sets the nullable fields a card shows.
-func setCardNullables(p *Product, alt sql.NullString, width, height, compareAt sql.NullInt64) {
-	p.ImageAltText = nullString(alt)
-	p.ImageWidth, p.ImageHeight = nullInt(width), nullInt(height)
-	if compareAt.Valid {
-		p.CompareAtMinor = &compareAt.Int64
+// row is a result row's values as the driver returns them (int64, string,
+// time.Time, nil; []byte is taken for a string), read by column. A value of
+// another type, or NULL where the column is read as not null, sets err, and
+// the statement fails with it.
+type row struct {
+	vals []driver.Value
+	err  error
+}
+
+func (r *row) fail(i int, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("column %d: %T where %s was expected", i+1, r.vals[i], want)
 	}
 }
 
-// scanCard scans cardColumnsP, then the columns of extra.
-func scanCard(rows *sql.Rows, p *Product, extra ...any) error {
-	var (
-		alt                      sql.NullString
-		width, height, compareAt sql.NullInt64
-	)
-	dest := append([]any{&p.ID, &p.ShopID, &p.Title, &p.URL, &p.ImageURL, &alt, &width, &height,
-		&p.Currency, &p.PriceMinor, &compareAt}, extra...)
-	if err := rows.Scan(dest...); err != nil {
-		return err
+func (r *row) int64(i int) int64 {
+	n, ok := r.vals[i].(int64)
+	if !ok {
+		r.fail(i, "an integer")
 	}
-	setCardNullables(p, alt, width, height, compareAt)
-	return nil
+	return n
 }
 
-func nullString(ns sql.NullString) *string {
-	if !ns.Valid {
+func (r *row) int(i int) int { return int(r.int64(i)) }
+
+func (r *row) str(i int) string {
+	switch v := r.vals[i].(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	r.fail(i, "a string")
+	return ""
+}
+
+func (r *row) time(i int) time.Time {
+	t, ok := r.vals[i].(time.Time)
+	if !ok {
+		r.fail(i, "a time")
+	}
+	return t
+}
+
+func (r *row) optInt64(i int) *int64 {
+	if r.vals[i] == nil {
 		return nil
 	}
-	return &ns.String
+	n := r.int64(i)
+	return &n
 }
 
-func nullInt(n sql.NullInt64) *int {
-	if !n.Valid {
+func (r *row) optInt(i int) *int {
+	if r.vals[i] == nil {
 		return nil
 	}
-	v := int(n.Int64)
-	return &v
+	n := r.int(i)
+	return &n
+}
+
+func (r *row) optStr(i int) *string {
+	if r.vals[i] == nil {
+		return nil
+	}
+	s := r.str(i)
+	return &s
+}
+
+// scanShop reads shopColumns.
+func scanShop(r *row, s *Shop) {
+	*s = Shop{
+		ID: r.int64(0), OwnerID: r.str(1), Name: r.str(2), Description: r.optStr(3),
+		StoreURL: r.str(4), Status: r.str(5), CreatedAt: r.time(6), UpdatedAt: r.time(7),
+	}
+}
+
+// scanProduct reads productColumns (or productColumnsP) and returns the
+// index of the next column.
+func scanProduct(r *row, p *Product) int {
+	*p = Product{
+		ID: r.int64(0), ShopID: r.int64(1), SKU: r.str(2), Title: r.str(3), Description: r.optStr(4),
+		URL: r.str(5), ImageURL: r.str(6), ImageAltText: r.optStr(7), ImageWidth: r.optInt(8),
+		ImageHeight: r.optInt(9), Currency: r.str(10), PriceMinor: r.int64(11), CompareAtMinor: r.optInt64(12),
+		Availability: r.str(13), Condition: r.str(14), Brand: r.optStr(15), CreatedAt: r.time(16), UpdatedAt: r.time(17),
+	}
+	return 18
+}
+
+// scanCard reads cardColumnsP and returns the index of the next column.
+func scanCard(r *row, p *Product) int {
+	*p = Product{
+		ID: r.int64(0), ShopID: r.int64(1), Title: r.str(2), URL: r.str(3), ImageURL: r.str(4),
+		ImageAltText: r.optStr(5), ImageWidth: r.optInt(6), ImageHeight: r.optInt(7),
+		Currency: r.str(8), PriceMinor: r.int64(9), CompareAtMinor: r.optInt64(10),
+	}
+	return 11
 }
