@@ -88,7 +88,7 @@ func TestRecordShopEvents(t *testing.T) {
 	if got.RecordShopEvents.Accepted != 4 {
 		t.Errorf("accepted %d, want 4", got.RecordShopEvents.Accepted)
 	}
-	in := s.insights(t, token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now).Shop.Insights
+	in := s.insights(t, token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now.Add(time.Hour)).Shop.Insights
 	if in == nil || in.Impressions != 3 || in.Clicks != 1 {
 		t.Fatalf("insights %+v, want 3 impressions and 1 click", in)
 	}
@@ -102,7 +102,7 @@ func TestRecordShopEvents(t *testing.T) {
 	if got.RecordShopEvents.Accepted != 0 || len(got.RecordShopEvents.UserErrors) != 1 || got.RecordShopEvents.UserErrors[0].Code != "TOO_MANY" {
 		t.Errorf("501 events: %+v, want TOO_MANY and nothing accepted", got.RecordShopEvents)
 	}
-	if in := s.insights(t, token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now).Shop.Insights; in.Clicks != 1 {
+	if in := s.insights(t, token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now.Add(time.Hour)).Shop.Insights; in.Clicks != 1 {
 		t.Errorf("clicks %d after a refused call, want 1", in.Clicks)
 	}
 	// A bad type is refused by GraphQL's variable validation: 422 with a coded error.
