@@ -52,15 +52,6 @@ var directSupports = map[string]map[string]string{
 	"Money": {"__typename": "", "amount": "", "currencyCode": ""},
 }
 
-// directImplementors are the type conditions an object of each type
-// satisfies (implementorsOf); ShopOwner is a Profile.
-func directImplementors(typ string) []string {
-	if typ == "ShopOwner" {
-		typ = "Profile"
-	}
-	return implementorsOf(typ)
-}
-
 // directEntities is the root field middleware of the direct path.
 type directEntities struct {
 	logger   *slog.Logger
@@ -163,23 +154,19 @@ func (d directEntities) wellFormed(rep map[string]any) bool {
 }
 
 // supported reports whether every field sel selects on an object of type
-// typ, and under it, is one the direct path writes.
+// typ, and under it, is one the direct path writes: one directSupports
+// lists, not deferred, and for featuredProducts with first within bounds.
 func supported(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
-	for _, f := range graphql.CollectFields(opCtx, sel, directImplementors(typ)) {
-		child, ok := directSupports[typ][f.Name]
-		if !ok || len(f.Deferrables) > 0 {
+	return fieldsWithin(opCtx, sel, typ, directSupports, func(f graphql.CollectedField) bool {
+		if len(f.Deferrables) > 0 {
 			return false
 		}
 		if f.Name == "featuredProducts" {
-			if _, ok := featuredFirst(opCtx, f); !ok {
-				return false
-			}
+			_, ok := featuredFirst(opCtx, f)
+			return ok
 		}
-		if child != "" && !supported(opCtx, f.Selections, child) {
-			return false
-		}
-	}
-	return true
+		return true
+	})
 }
 
 // featuredFirst reads featuredProducts' first as the resolver does, and
@@ -230,7 +217,7 @@ func (w *directWriter) collect(sel ast.SelectionSet, typ string) ([]graphql.Coll
 			return c.fields, c.keys
 		}
 	}
-	c := collected{sel: &sel[0], n: len(sel), typ: typ, fields: graphql.CollectFields(w.opCtx, sel, directImplementors(typ))}
+	c := collected{sel: &sel[0], n: len(sel), typ: typ, fields: graphql.CollectFields(w.opCtx, sel, implementorsOf(typ))}
 	for _, f := range c.fields {
 		var key bytes.Buffer
 		graphql.MarshalString(f.Alias).MarshalGQL(&key)

@@ -52,12 +52,13 @@ func collect(opCtx *graphql.OperationContext, sels ast.SelectionSet, path []stri
 // implementorsOf returns the type conditions an object of type typ
 // satisfies, as gqlgen's generated code collects its fields: an entity also
 // satisfies _Entity, so `... on _Entity { ... on Tweet { shop } }` is found
-// here as gqlgen will execute it.
+// here as gqlgen will execute it. ShopOwner is the direct path's name for a
+// shop's owner (directSupports), a Profile.
 func implementorsOf(typ string) []string {
 	switch typ {
 	case "Tweet":
 		return tweetImplementors
-	case "Profile":
+	case "Profile", "ShopOwner":
 		return profileImplementors
 	case "Shop":
 		return shopImplementors
@@ -127,12 +128,14 @@ var cardFields = map[string]map[string]string{
 	"Money":   {"__typename": "", "amount": "", "currencyCode": ""},
 }
 
-// cardsSuffice reports whether objects of type typ selected with sel need
-// no product column beyond store.CardColumns.
-func cardsSuffice(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
+// fieldsWithin reports whether every field sel selects on an object of
+// type typ, and under it, is one fields lists (for each type, its fields and
+// the type of the object each object field holds, "" for a leaf) and, when
+// accept is given, one it accepts.
+func fieldsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string, fields map[string]map[string]string, accept func(graphql.CollectedField) bool) bool {
 	for _, f := range graphql.CollectFields(opCtx, sel, implementorsOf(typ)) {
-		child, ok := cardFields[typ][f.Name]
-		if !ok || (child != "" && !cardsSuffice(opCtx, f.Selections, child)) {
+		child, ok := fields[typ][f.Name]
+		if !ok || (accept != nil && !accept(f)) || (child != "" && !fieldsWithin(opCtx, f.Selections, child, fields, accept)) {
 			return false
 		}
 	}
@@ -162,7 +165,7 @@ func carouselsFitCards(opCtx *graphql.OperationContext, sel ast.SelectionSet, sp
 		switch s := s.(type) {
 		case *ast.Field:
 			if s.Name == "featuredProducts" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "Shop" &&
-				!cardsSuffice(opCtx, s.SelectionSet, "Product") {
+				!fieldsWithin(opCtx, s.SelectionSet, "Product", cardFields, nil) {
 				return false
 			}
 			if !carouselsFitCards(opCtx, s.SelectionSet, spread) {
