@@ -19,11 +19,10 @@ import (
 // A server is a target's process group: the process the driver started and
 // whatever it forked (node:cluster workers), all in one process group.
 type server struct {
-	name string
-	cmd  *exec.Cmd
-	addr string // host:port it serves on
-	log  string // file with its output
-	done chan struct{}
+	cmd     *exec.Cmd
+	addr    string // host:port it serves on
+	done    chan struct{}
+	stopped sync.Once
 }
 
 var servingLine = regexp.MustCompile(`msg=serving addr=(\S+)`)
@@ -47,7 +46,7 @@ func start(ctx context.Context, name, dir string, argv, env []string) (*server, 
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	s := &server{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	s := &server{cmd: cmd, done: make(chan struct{})}
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -83,15 +82,19 @@ func start(ctx context.Context, name, dir string, argv, env []string) (*server, 
 	}
 }
 
-// stop ends the whole process group: SIGTERM, then SIGKILL after 5 s.
+// stop ends the whole process group: SIGTERM, then SIGKILL after 5 s. It
+// signals the group once; later calls only wait for the end (the group's
+// id could by then be another's).
 func (s *server) stop() {
-	pgid := s.cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-	}
-	syscall.Kill(-pgid, syscall.SIGKILL) // stragglers; ESRCH when none
+	s.stopped.Do(func() {
+		pgid := s.cmd.Process.Pid
+		syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(5 * time.Second):
+		}
+		syscall.Kill(-pgid, syscall.SIGKILL) // stragglers; ESRCH when none
+	})
 	<-s.done
 }
 
@@ -174,20 +177,11 @@ func (s *server) peakRSS() (kib int64, procs int) {
 
 // servers remembers every server started, so that all are stopped however
 // the driver ends.
-type servers struct {
-	mu   sync.Mutex
-	list []*server
-}
+type servers struct{ list []*server }
 
-func (ss *servers) add(s *server) {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	ss.list = append(ss.list, s)
-}
+func (ss *servers) add(s *server) { ss.list = append(ss.list, s) }
 
 func (ss *servers) stopAll() {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
 	for _, s := range ss.list {
 		s.stop()
 	}
