@@ -202,10 +202,11 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		bodies[name] = dataset.Timelines(cfg, sc, c.bodies, c.tweets)
 	}
 
+	merchants, _ := cfg.Merchants()
 	rep := report{
 		Machine: machine(ctx),
 		Dataset: fmt.Sprintf("%d profiles, %d shops (%d active), %d products; %d distinct timelines of %d Tweet representations per scenario",
-			cfg.Profiles, nShops, cfg.Profiles/cfg.MerchantEvery, nProducts, c.bodies, c.tweets),
+			cfg.Profiles, nShops, len(merchants), nProducts, c.bodies, c.tweets),
 		Load: fmt.Sprintf("vegeta on loopback; per scenario: %s warm-up, %s closed loop with %d workers (max throughput), %s open loop at half of it (latency); Node targets: %d processes",
 			c.warmup, c.duration, c.conc, c.duration, c.nodeWorkers),
 		RSS:     map[string]string{},

@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"strconv"
+
+	"github.com/shop-subgraph/shop/internal/money"
 )
 
 // Config sizes the dataset. The zero value is not useful; start from Default.
@@ -88,7 +90,7 @@ type Image struct {
 // currencies have 0, 2 and 3 minor digits, so amounts exercise the formatting.
 var currencies = []struct {
 	code  string
-	scale int64 // minor units per major unit
+	scale int64 // minor units per major unit, for the prices drawn
 }{{"USD", 100}, {"USD", 100}, {"EUR", 100}, {"GBP", 100}, {"JPY", 1}, {"KWD", 1000}}
 
 var nouns = []string{"tent", "mug", "lamp", "kettle", "scarf", "backpack", "notebook", "teapot", "bottle", "jacket", "chair", "candle"}
@@ -146,14 +148,14 @@ func shopLine(rng *rand.Rand, c Config, i int, status string) Line {
 			Description:  "A " + noun + " that lasts: sturdy, simple, repairable.",
 			URL:          host + "/products/" + sku,
 			Image:        Image{URL: fmt.Sprintf("https://img.shop%d.example/%s.jpg", i, sku), AltText: "A " + noun, Width: 800, Height: 800},
-			Price:        decimal(price, cur.scale),
+			Price:        money.Format(price, cur.code),
 			Currency:     cur.code,
 			Availability: "IN_STOCK",
 			Condition:    "NEW",
 			Brand:        "Maker " + strconv.Itoa(i),
 		}
 		if rng.IntN(4) == 0 {
-			p.CompareAtPrice = decimal(price+price/5+cur.scale, cur.scale)
+			p.CompareAtPrice = money.Format(price+price/5+cur.scale, cur.code)
 		}
 		// Some featured products cannot be bought: the carousel skips them.
 		if rng.IntN(12) == 0 {
@@ -165,18 +167,6 @@ func shopLine(rng *rand.Rand, c Config, i int, status string) Line {
 		l.Featured = append(l.Featured, l.Products[j].SKU)
 	}
 	return l
-}
-
-// decimal prints minor units of a currency with scale minor units a unit.
-func decimal(minor, scale int64) string {
-	switch scale {
-	case 1:
-		return strconv.FormatInt(minor, 10)
-	case 1000:
-		return fmt.Sprintf("%d.%03d", minor/1000, minor%1000)
-	default:
-		return fmt.Sprintf("%d.%02d", minor/100, minor%100)
-	}
 }
 
 // TimelineQuery is the hot path's query, as the issue states it.
