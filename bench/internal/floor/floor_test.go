@@ -197,9 +197,15 @@ func BenchmarkStatements(b *testing.B) {
 			if err := json.Unmarshal(body, &req); err != nil {
 				b.Fatal(err)
 			}
+			// The distinct authors, as the subgraph's loader and the floor
+			// key them.
 			var o []string
+			seen := map[string]bool{}
 			for _, r := range req.Variables.Representations {
-				o = append(o, r.Author.ID)
+				if !seen[r.Author.ID] {
+					seen[r.Author.ID] = true
+					o = append(o, r.Author.ID)
+				}
 			}
 			shops, err := st.ShopsByOwnerIDs(ctx, o)
 			if err != nil {
