@@ -9,35 +9,21 @@ package main
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"os/signal"
-	"syscall"
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/shop-subgraph/shop/bench/internal/serve"
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/requestid"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
-func main() {
-	db := flag.String("db", "file:shop.db", "SQLite file, already migrated and loaded")
-	addr := flag.String("addr", "127.0.0.1:0", "listen address")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *db, *addr); err != nil {
-		fmt.Fprintln(os.Stderr, "profserve:", err)
-		os.Exit(1)
-	}
-}
+func main() { serve.Main("profserve", run) }
 
 func run(ctx context.Context, db, addr string) error {
 	logger := slog.New(requestid.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))
@@ -57,18 +43,5 @@ func run(ctx context.Context, db, addr string) error {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: requestid.Middleware(mux)}
-	logger.Info("serving", "addr", ln.Addr().String(), "pprof", "/debug/pprof/")
-	go func() {
-		<-ctx.Done()
-		srv.Shutdown(context.Background())
-	}()
-	if err := srv.Serve(ln); err != http.ErrServerClosed {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, addr, requestid.Middleware(mux), logger, "pprof", "/debug/pprof/")
 }
