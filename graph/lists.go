@@ -74,11 +74,11 @@ var entitiesPrefetched = coverage{
 // gqlgen's own data) and its data was not loaded for the whole list
 // beforehand, which only an _entities list is known to have.
 func inlineList(ctx context.Context, sel ast.SelectionSet) bool {
-	if !waits(sel, nil) {
-		return true
+	var covered coverage
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Object == "Query" && fc.Field.Name == "_entities" {
+		covered = entitiesPrefetched
 	}
-	fc := graphql.GetFieldContext(ctx)
-	return fc != nil && fc.Object == "Query" && fc.Field.Name == "_entities" && !waits(sel, entitiesPrefetched)
+	return !waits(sel, covered)
 }
 
 // waits reports whether resolving sel may wait for a loader: whether it
