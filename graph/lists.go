@@ -9,10 +9,13 @@ import (
 
 // gqlgen marshals every list of objects with a goroutine per element, so
 // that elements whose fields wait for a loader wait together and share one
-// batch. On a timeline nothing waits: the shops and carousels were loaded
-// before the list was returned (prefetch.go). There the goroutines are pure
-// cost: a quarter of a timeline's CPU, mostly in growing their stacks
-// through gqlgen's field chain (PERFORMANCE.md). The generated code calls
+// batch. Under an _entities call nothing the prefetch loaded waits: the
+// shops and carousels were loaded before the list was returned
+// (prefetch.go). There the goroutines are pure cost: a quarter of a
+// timeline's CPU when gqlgen executed timelines, mostly in growing their
+// stacks through gqlgen's field chain (PERFORMANCE.md); the timeline's own
+// call now takes the direct path (direct.go), and what it leaves to gqlgen
+// still gains. The generated code calls
 // marshalList instead of graphql.MarshalSliceConcurrently (the rewrite is
 // internal/tools/gqlgen's), and it marshals the elements in turn when none of
 // them can wait.

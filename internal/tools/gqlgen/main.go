@@ -4,9 +4,11 @@
 //
 // gqlgen v0.17.98 marshals every list of objects through
 // graphql.MarshalSliceConcurrently, which starts one goroutine per element,
-// whatever the elements' fields are. On a timeline that is 100 goroutines for
-// _entities and 5 per carousel, each growing its stack through gqlgen's field
-// chain: a quarter of the request's CPU (PERFORMANCE.md). gqlgen has no
+// whatever the elements' fields are. On a timeline executed by gqlgen that
+// was 100 goroutines for _entities and 5 per carousel, each growing its stack
+// through gqlgen's field chain: a quarter of the request's CPU
+// (PERFORMANCE.md). The timeline's own call now takes the direct path
+// (graph/direct.go); every other list gqlgen marshals still gains. gqlgen has no
 // setting for it and no way to replace a template, so this command runs
 // gqlgen as its CLI does (same config, same plugins) and then:
 //
