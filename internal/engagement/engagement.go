@@ -33,7 +33,7 @@ type Event struct {
 // ["events", index, field]: a product that does not exist (NOT_FOUND), or a
 // time more than 30 days ago or in the future (INVALID). More than MaxEvents
 // events are refused whole (TOO_MANY). Two statements: the products' shops,
-// then the counters in one transaction.
+// then all the counters (store.AddEventCounts, 500 to a statement).
 func Record(ctx context.Context, st *store.Store, events []Event, now time.Time) (accepted int, errs []catalog.FieldError, err error) {
 	if len(events) > MaxEvents {
 		return 0, []catalog.FieldError{{Field: []string{"events"}, Code: catalog.CodeTooMany,
@@ -79,7 +79,7 @@ func Record(ctx context.Context, st *store.Store, events []Event, now time.Time)
 	}
 	counts := make([]store.EventCount, len(order))
 	for i, c := range order {
-		counts[i] = store.EventCount{ShopID: shops[c.product], ProductID: c.product, Day: c.day, Type: c.typ, Count: sums[c]}
+		counts[i] = store.EventCount{ProductID: c.product, Day: c.day, Type: c.typ, Count: sums[c]}
 	}
 	if err := st.AddEventCounts(ctx, counts); err != nil {
 		return 0, nil, err

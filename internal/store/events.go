@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Event types.
@@ -61,55 +60,75 @@ func productShops(ctx context.Context, ids []int64, sel func(dest any, q string,
 	return out, nil
 }
 
-// AddEventCounts adds the counts to the stored counters in one transaction.
-// Each counter is one upsert that adds to what is stored, so concurrent
-// writers on any number of replicas never lose an event. It does not take
-// the merchants' write lock: counters need no check against other rows.
+// eventCountChunk is how many counters one statement adds (4 parameters
+// each).
+const eventCountChunk = 500
+
+// AddEventCounts adds the counts to the stored counters in one transaction,
+// a statement for up to 500 counters. Each counter is upserted to add to
+// what is stored, so concurrent writers on any number of replicas never
+// lose an event. It does not take the merchants' turn (Write): counters
+// need no check against other rows.
 func (s *Store) AddEventCounts(ctx context.Context, counts []EventCount) error {
 	if len(counts) == 0 {
 		return nil
 	}
 	// Every writer upserts its rows in the same order, so two transactions
 	// adding to the same counters wait for each other instead of
-	// deadlocking (PostgreSQL locks each row it upserts until commit).
+	// deadlocking (PostgreSQL locks each row it upserts until commit). A
+	// statement may touch a counter once: equal counters are summed.
 	counts = slices.Clone(counts)
-	slices.SortFunc(counts, func(a, b EventCount) int {
+	key := func(a, b EventCount) int {
 		return cmp.Or(cmp.Compare(a.ProductID, b.ProductID), strings.Compare(a.Day, b.Day), strings.Compare(a.Type, b.Type))
-	})
-	start := time.Now()
-	tx, err := s.write.BeginTxx(ctx, nil)
-	s.observe(ctx, "begin", start, err)
-	if err != nil {
-		return fmt.Errorf("add event counts: %w", err)
 	}
-	defer tx.Rollback()
-	// The shop comes from the product's row, read in the same statement: a
-	// product deleted since the caller looked it up adds nothing, instead of
-	// failing the call on the foreign key. The casts give PostgreSQL the
-	// types of parameters in a select list.
-	const q = `INSERT INTO shop_event_counts (shop_id, product_id, day, type, count)
-		SELECT shop_id, id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT) FROM products WHERE id = ?
-		ON CONFLICT (product_id, day, type) DO UPDATE SET count = shop_event_counts.count + excluded.count`
-	stmt, err := tx.PreparexContext(ctx, s.write.Rebind(q))
-	if err != nil {
-		return fmt.Errorf("add event counts: %w", err)
-	}
-	defer stmt.Close()
-	for _, c := range counts {
-		start := time.Now()
-		_, err := stmt.ExecContext(ctx, c.Day, c.Type, c.Count, c.ProductID)
-		s.observe(ctx, "add_event_count", start, err)
-		if err != nil {
-			return fmt.Errorf("add event counts: %w", err)
+	slices.SortFunc(counts, key)
+	merged := counts[:1]
+	for _, c := range counts[1:] {
+		if last := &merged[len(merged)-1]; key(*last, c) == 0 {
+			last.Count += c.Count
+		} else {
+			merged = append(merged, c)
 		}
 	}
-	start = time.Now()
-	err = tx.Commit()
-	s.observe(ctx, "commit", start, err)
+	err := s.transact(ctx, false, func(tx *Tx) error {
+		for rest := merged; len(rest) > 0; {
+			chunk := rest[:min(len(rest), eventCountChunk)]
+			rest = rest[len(chunk):]
+			q, args := addEventCounts(chunk)
+			if _, err := tx.exec(ctx, "add_event_counts", q, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("add event counts: %w", err)
 	}
 	return nil
+}
+
+// addEventCounts is the statement that adds counts, in their order. The
+// shop comes from the product's row, joined in the same statement: a
+// product deleted since the caller looked it up adds nothing, instead of
+// failing the call on the foreign key. VALUES' columns are column1… on
+// SQLite and PostgreSQL alike; the casts give PostgreSQL their types;
+// WHERE true keeps SQLite from reading ON CONFLICT as the join's ON.
+func addEventCounts(counts []EventCount) (string, []any) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO shop_event_counts (shop_id, product_id, day, type, count)
+		SELECT p.shop_id, p.id, v.column2, v.column3, v.column4 FROM (VALUES `)
+	args := make([]any, 0, 4*len(counts))
+	for i, c := range counts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(`(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))`)
+		args = append(args, c.ProductID, c.Day, c.Type, c.Count)
+	}
+	b.WriteString(`) AS v JOIN products p ON p.id = v.column1
+		WHERE true ORDER BY v.column1, v.column2, v.column3
+		ON CONFLICT (product_id, day, type) DO UPDATE SET count = shop_event_counts.count + excluded.count`)
+	return b.String(), args
 }
 
 // EventCountsByShop returns a shop's counters from day from to day to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -124,5 +125,40 @@ func TestEventCountsVanishedProduct(t *testing.T) {
 	}
 	if want := []store.EventCount{{ShopID: shop, ProductID: a, Type: store.EventClick, Count: 2}}; !cmp.Equal(got, want) {
 		t.Errorf("counts %+v, want %+v", got, want)
+	}
+}
+
+// TestEventCountsBatched: counters go 500 to a statement, in one
+// transaction, and a counter given twice is added once with both counts.
+func TestEventCountsBatched(t *testing.T) {
+	ctx := context.Background()
+	rec := &recorder{}
+	st := openStore(t, store.WithObserver(rec))
+	shop, a, b := seedProducts(t, st)
+	var add []store.EventCount
+	for d := range 600 { // 600 days of product A
+		day := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d).Format(store.DayLayout)
+		add = append(add, store.EventCount{ProductID: a, Day: day, Type: store.EventImpression, Count: 1})
+	}
+	add = append(add,
+		store.EventCount{ProductID: b, Day: "2026-11-23", Type: store.EventClick, Count: 2},
+		store.EventCount{ProductID: b, Day: "2026-11-23", Type: store.EventClick, Count: 3})
+	rec.take()
+	if err := st.AddEventCounts(ctx, add); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rec.take(), []string{"begin", "add_event_counts", "add_event_counts", "commit"}; !cmp.Equal(got, want) {
+		t.Errorf("statements %v, want %v", got, want)
+	}
+	got, err := st.EventCountsByShop(ctx, shop, "2025-01-01", "2026-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.EventCount{
+		{ShopID: shop, ProductID: a, Type: store.EventImpression, Count: 600},
+		{ShopID: shop, ProductID: b, Type: store.EventClick, Count: 5},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("counts (-want +got):\n%s", diff)
 	}
 }

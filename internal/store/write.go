@@ -69,6 +69,12 @@ type Tx struct {
 // Write runs fn in one transaction on the write pool: it commits when fn
 // returns nil and rolls back, returning fn's error unchanged, otherwise.
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	return s.transact(ctx, true, fn)
+}
+
+// transact is Write; with takeTurn false it leaves out the writers' turn
+// on PostgreSQL, for writes that check nothing against other rows.
+func (s *Store) transact(ctx context.Context, takeTurn bool, fn func(tx *Tx) error) error {
 	start := time.Now()
 	sqlTx, err := s.write.BeginTxx(ctx, nil)
 	s.observe(ctx, "begin", start, err)
@@ -78,7 +84,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	// Rolling back a committed transaction is a no-op (sql.ErrTxDone); this
 	// also covers a panic in fn.
 	defer sqlTx.Rollback()
-	if s.dialect == dialectPostgres {
+	if takeTurn && s.dialect == dialectPostgres {
 		// Writers take turns, as on SQLite, where the write transaction
 		// holds the database's write lock from its start: checks a write
 		// makes against what is stored (catalogue size, featured SKUs) then
