@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/loaders"
 )
 
@@ -174,10 +175,10 @@ func supported(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string
 func featuredFirst(opCtx *graphql.OperationContext, f graphql.CollectedField) (int, bool) {
 	v, given := f.ArgumentMap(opCtx.Variables)["first"]
 	if !given || v == nil {
-		return maxFeatured, true
+		return catalog.MaxFeatured, true
 	}
 	n, ok := toInt(v)
-	return n, ok && n >= 1 && n <= maxFeatured
+	return n, ok && n >= 1 && n <= catalog.MaxFeatured
 }
 
 // entity is a Tweet or Profile of the direct path.

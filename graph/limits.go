@@ -13,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shop-subgraph/shop/internal/catalog"
 )
 
 // Limits bound what one request may ask of the subgraph. Zero values take
@@ -74,7 +76,7 @@ func setComplexity(c *ComplexityRoot) {
 	}
 	c.Query.Shops = func(child int, first *int, _ *string) int { return 1 + child*size(first, defaultPageSize) }
 	c.Shop.Products = func(child int, first *int, _ *string) int { return 1 + child*size(first, defaultPageSize) }
-	c.Shop.FeaturedProducts = func(child int, first *int) int { return 1 + child*size(first, maxFeatured) }
+	c.Shop.FeaturedProducts = func(child int, first *int) int { return 1 + child*size(first, catalog.MaxFeatured) }
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return 1 + child*len(reps) }
 }
 

@@ -247,12 +247,12 @@ func (r *queryResolver) MyShop(ctx context.Context) (*model.Shop, error) {
 
 // FeaturedProducts is the resolver for the featuredProducts field.
 func (r *shopResolver) FeaturedProducts(ctx context.Context, obj *model.Shop, first *int) ([]*model.Product, error) {
-	n := maxFeatured
+	n := catalog.MaxFeatured
 	if first != nil {
 		n = *first
 	}
-	if n < 1 || n > maxFeatured {
-		return nil, badUserInput("first must be between 1 and %d, got %d", maxFeatured, n)
+	if n < 1 || n > catalog.MaxFeatured {
+		return nil, badUserInput("first must be between 1 and %d, got %d", catalog.MaxFeatured, n)
 	}
 	rows, err := loaders.For(ctx).FeaturedProducts.Load(ctx, obj.Key)()
 	if err != nil {

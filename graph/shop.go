@@ -13,7 +13,6 @@ import (
 
 // Argument bounds (SPEC §2).
 const (
-	maxFeatured     = 5
 	maxPageSize     = 100
 	defaultPageSize = 20
 )

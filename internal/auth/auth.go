@@ -238,11 +238,6 @@ type result struct {
 	err    error
 }
 
-// NewContext returns ctx carrying v as the signed-in viewer.
-func NewContext(ctx context.Context, v Viewer) context.Context {
-	return context.WithValue(ctx, ctxKey{}, result{viewer: v})
-}
-
 // FromContext returns the request's viewer, or why there is none: an *Error,
 // ErrNoToken when the request carried no token.
 func FromContext(ctx context.Context) (Viewer, error) {

@@ -165,7 +165,6 @@ func UpdateShop(ctx context.Context, st *store.Store, a Actor, shopID int64, c S
 		if len(errs) > 0 {
 			return rejected(Prefix(errs, "input"))
 		}
-		w.Status = "" // unchanged
 		shop, err = tx.UpdateShop(ctx, cur.ID, w)
 		return err
 	})
@@ -332,9 +331,6 @@ func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64,
 		}
 		return nil
 	})
-	if errs != nil {
-		products = nil
-	}
 	return products, errs, err
 }
 

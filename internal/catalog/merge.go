@@ -60,7 +60,7 @@ func optional(cur **string, c Change[string]) {
 
 // MergeShop applies changes to the shop as stored and validates the result
 // as ValidateShop does: the shop after the change must be valid as a whole.
-// Field paths are the changes' names.
+// Field paths are the changes' names. The write leaves the status as it is.
 func MergeShop(cur store.Shop, c ShopChanges) (store.ShopWrite, []FieldError) {
 	in := ShopInput{
 		ProfileID:   cur.OwnerID,

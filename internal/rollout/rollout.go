@@ -167,12 +167,6 @@ func NewContext(ctx context.Context, v Viewer, r Rules) context.Context {
 	return context.WithValue(ctx, ctxKey{}, request{v, r})
 }
 
-// ViewerFrom returns the viewer in ctx; with none, every field is missing.
-func ViewerFrom(ctx context.Context) Viewer {
-	req, _ := ctx.Value(ctxKey{}).(request)
-	return req.viewer
-}
-
 // Allows reports whether the request's viewer may see owner's shop under the
 // request's rules. A context without them allows everything.
 func Allows(ctx context.Context, owner string) bool {

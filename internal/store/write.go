@@ -118,10 +118,6 @@ func (s *Store) transact(ctx context.Context, takeTurn bool, fn func(tx *Tx) err
 	return nil
 }
 
-// Now is the transaction's timestamp: what it writes to created_at and
-// updated_at.
-func (tx *Tx) Now() time.Time { return tx.now }
-
 // stmt returns q prepared in the transaction, preparing it on first use.
 func (tx *Tx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
 	if st, ok := tx.stmts[q]; ok {
@@ -206,10 +202,7 @@ func (tx *Tx) ShopSKUsByOwnerIDs(ctx context.Context, ownerIDs []string) (map[st
 			ShopID  int64          `db:"shop_id"`
 			SKU     sql.NullString `db:"sku"`
 		}
-		start := time.Now()
-		err = tx.tx.SelectContext(ctx, &rows, tx.s.write.Rebind(query), args...)
-		tx.s.observe(ctx, "shop_skus_by_owner_ids", start, err)
-		if err != nil {
+		if err := tx.selectAll(ctx, "shop_skus_by_owner_ids", &rows, query, args...); err != nil {
 			return nil, fmt.Errorf("shop skus by owner ids: %w", err)
 		}
 		for _, r := range rows {
