@@ -571,6 +571,9 @@ func TestCatalogueLimit(t *testing.T) {
 	if len(p.UserErrors) != 1 || p.UserErrors[0].Code != "TOO_MANY" || !cmp.Equal(p.UserErrors[0].Field, []string{"products"}) {
 		t.Errorf("upsert adding one to a full shop: %+v", p.UserErrors)
 	}
+	if n, err := s.store.ProductCountsByShopIDs(ctx, []int64{shopKey}); err != nil || n[shopKey] != catalog.MaxProducts {
+		t.Errorf("after the refused upsert the shop has %v products (%v), want %d", n[shopKey], err, catalog.MaxProducts)
+	}
 	// Updating what is there adds nothing, so it is fine.
 	s.ok(t, tok, upsertProducts, map[string]any{"shopId": shop.ID, "products": []any{with(productVars("P1"), "currencyCode", "GBP")}})
 }

@@ -313,26 +313,16 @@ func ImportFeed(ctx context.Context, st *store.Store, profileID string, src Sour
 		if err != nil {
 			return err
 		}
-		stats.ShopID = shop.ID
-		skus := make([]string, len(writes))
-		for i, w := range writes {
-			skus[i] = w.SKU
-		}
-		existing, err := tx.ProductsBySKU(ctx, shop.ID, skus)
+		stats.ShopID, stats.Products = shop.ID, len(writes)
+		created, errs, err := upsertInShop(ctx, tx, shop.ID, writes)
 		if err != nil {
 			return err
 		}
-		stats.Products, stats.ProductsCreated = len(writes), len(writes)-len(existing)
-		if stats.ProductsCreated > 0 {
-			n, err := tx.CountProducts(ctx, shop.ID)
-			if err != nil {
-				return err
-			}
-			if errs := ValidateProductCount(n + stats.ProductsCreated); len(errs) > 0 {
-				return &Report{Errors: []LineError{{File: src.Name, FieldError: errs[0]}}}
-			}
+		if errs != nil {
+			return &Report{Errors: []LineError{{File: src.Name, FieldError: errs[0]}}}
 		}
-		return tx.UpsertProducts(ctx, shop.ID, writes)
+		stats.ProductsCreated = created
+		return nil
 	})
 	if err != nil {
 		var r *Report

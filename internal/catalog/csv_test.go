@@ -251,3 +251,35 @@ func TestMergeProduct(t *testing.T) {
 		t.Errorf("null image, KWD (3 digits, so 19.90 fits): %v", errs)
 	}
 }
+
+// TestImportFeedProductLimit: a feed that would take the shop beyond
+// MaxProducts is refused whole, and the catalogue is as it was; a feed of
+// products the shop has already adds nothing, so it passes at the limit.
+func TestImportFeedProductLimit(t *testing.T) {
+	st := newStore(t)
+	ctx := context.Background()
+	mustImport(t, st, line("7", nil, skuList("P", MaxProducts-1)...))
+	feed := func(skus ...string) Source {
+		text := feedHeader
+		for _, sku := range skus {
+			text += sku + ",Lamp,,in_stock,new,15.00 EUR,,https://lumiere.example/" + sku + ",https://img.lumiere.example/" + sku + ".jpg,\n"
+		}
+		return Source{Name: "feed.csv", R: strings.NewReader(text)}
+	}
+	_, err := ImportFeed(ctx, st, "7", feed("NEW1", "NEW2"))
+	var report *Report
+	if !errors.As(err, &report) || len(report.Errors) != 1 || report.Errors[0].Code != CodeTooMany {
+		t.Fatalf("two new products on a shop one short of the limit: %v, want a TOO_MANY report", err)
+	}
+	if _, products := catalogue(t, st, "7"); len(products) != MaxProducts-1 {
+		t.Errorf("after the refused feed: %d products, want %d", len(products), MaxProducts-1)
+	}
+	stats, err := ImportFeed(ctx, st, "7", feed("NEW1"))
+	if err != nil || stats.ProductsCreated != 1 {
+		t.Fatalf("one new product, reaching the limit: %+v, %v", stats, err)
+	}
+	stats, err = ImportFeed(ctx, st, "7", feed("P0", "NEW1"))
+	if err != nil || stats.ProductsCreated != 0 || stats.Products != 2 {
+		t.Errorf("updating two products of a full shop: %+v, %v", stats, err)
+	}
+}
