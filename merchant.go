@@ -13,6 +13,7 @@ import (
 
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/store"
 )
 
 // The merchant write API's configuration and commands (SPEC §6): how serve
@@ -146,22 +147,11 @@ func importCatalog(ctx context.Context, args []string, getenv func(string) strin
 		fs.Usage()
 		return errReported
 	}
-	st, err := openDB(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	start := time.Now()
-	stats, err := catalog.ImportFeedFile(ctx, st, *profile, fs.Arg(0))
-	var report *catalog.Report
-	switch {
-	case errors.As(err, &report):
-		return printReport(stderr, report)
-	case errors.Is(err, catalog.ErrNoShop):
-		return fmt.Errorf("profile %q has no shop: create it first (the createShop mutation, or shop import)", *profile)
-	case err != nil:
-		return err
-	}
-	fmt.Fprintf(stdout, "imported %s into the shop of profile %s in %s\n", stats, *profile, time.Since(start).Round(time.Millisecond))
-	return nil
+	return runImport(ctx, *db, stdout, stderr, func(st *store.Store) (string, error) {
+		stats, err := catalog.ImportFeedFile(ctx, st, *profile, fs.Arg(0))
+		if errors.Is(err, catalog.ErrNoShop) {
+			return "", fmt.Errorf("profile %q has no shop: create it first (the createShop mutation, or shop import)", *profile)
+		}
+		return fmt.Sprintf("%s into the shop of profile %s", stats, *profile), err
+	})
 }

@@ -419,13 +419,23 @@ func importFiles(ctx context.Context, args []string, getenv func(string) string,
 		fs.Usage()
 		return errReported
 	}
-	st, err := openDB(ctx, *db)
+	return runImport(ctx, *db, stdout, stderr, func(st *store.Store) (string, error) {
+		stats, err := catalog.ImportFiles(ctx, st, fs.Args(), stderr)
+		return stats.String(), err
+	})
+}
+
+// runImport opens the database at dsn and runs imp on it, for the import
+// commands: a report of the input's problems goes to stderr, line by line;
+// otherwise what imp says it imported, and how long it took, to stdout.
+func runImport(ctx context.Context, dsn string, stdout, stderr io.Writer, imp func(*store.Store) (string, error)) error {
+	st, err := openDB(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	start := time.Now()
-	stats, err := catalog.ImportFiles(ctx, st, fs.Args(), stderr)
+	imported, err := imp(st)
 	var report *catalog.Report
 	if errors.As(err, &report) {
 		return printReport(stderr, report)
@@ -433,7 +443,7 @@ func importFiles(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %s in %s\n", stats, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "imported %s in %s\n", imported, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
