@@ -205,15 +205,12 @@ func (r *queryResolver) Shops(ctx context.Context, first *int, after *string) (*
 	if err != nil {
 		return nil, err
 	}
-	hasNext := len(rows) > n
-	if hasNext {
-		rows = rows[:n]
-	}
+	rows, info := pageOf(rows, n, afterID)
 	l := loaders.For(ctx)
 	c := &model.ShopConnection{
 		Edges:    make([]*model.ShopEdge, len(rows)),
 		Nodes:    make([]*model.Shop, len(rows)),
-		PageInfo: &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: afterID > 0},
+		PageInfo: info,
 	}
 	keys := make([]int64, len(rows))
 	for i := range rows {
@@ -223,10 +220,7 @@ func (r *queryResolver) Shops(ctx context.Context, first *int, after *string) (*
 		c.Nodes[i] = s
 		c.Edges[i] = &model.ShopEdge{Cursor: encodeCursor(shopCursor, s.Key), Node: s}
 	}
-	if len(rows) > 0 {
-		c.PageInfo.StartCursor = &c.Edges[0].Cursor
-		c.PageInfo.EndCursor = &c.Edges[len(rows)-1].Cursor
-	}
+	setCursors(info, len(rows), func(i int) *string { return &c.Edges[i].Cursor })
 	prefetchShopFields(ctx, keys, append(selected(ctx, "ShopConnection.nodes"), selected(ctx, "ShopConnection.edges", "ShopEdge.node")...))
 	return c, nil
 }

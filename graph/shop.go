@@ -150,15 +150,11 @@ func pageKey(shop int64, first *int, after *string) (loaders.PageKey, error) {
 
 // productConnection builds a page from up to key.Limit rows.
 func productConnection(key loaders.PageKey, rows []store.Product) *model.ProductConnection {
-	first := key.Limit - 1
-	hasNext := len(rows) > first
-	if hasNext {
-		rows = rows[:first]
-	}
+	rows, info := pageOf(rows, key.Limit-1, key.AfterID)
 	c := &model.ProductConnection{
 		Edges:    make([]*model.ProductEdge, len(rows)),
 		Nodes:    make([]*model.Product, len(rows)),
-		PageInfo: &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: key.AfterID > 0},
+		PageInfo: info,
 		ShopKey:  key.Shop,
 	}
 	for i := range rows {
@@ -166,9 +162,25 @@ func productConnection(key loaders.PageKey, rows []store.Product) *model.Product
 		c.Nodes[i] = p
 		c.Edges[i] = &model.ProductEdge{Cursor: encodeCursor(productCursor, p.Key), Node: p}
 	}
-	if len(rows) > 0 {
-		c.PageInfo.StartCursor = &c.Edges[0].Cursor
-		c.PageInfo.EndCursor = &c.Edges[len(rows)-1].Cursor
-	}
+	setCursors(info, len(rows), func(i int) *string { return &c.Edges[i].Cursor })
 	return c
+}
+
+// pageOf cuts rows, read with one more than the page's n to learn whether
+// a next page exists, to the page, and returns its PageInfo, whose cursors
+// setCursors fills once the edges are made.
+func pageOf[R any](rows []R, n int, afterID int64) ([]R, *model.PageInfo) {
+	hasNext := len(rows) > n
+	if hasNext {
+		rows = rows[:n]
+	}
+	return rows, &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: afterID > 0}
+}
+
+// setCursors sets a page's start and end cursors to those of its first and
+// last of n edges.
+func setCursors(info *model.PageInfo, n int, cursor func(i int) *string) {
+	if n > 0 {
+		info.StartCursor, info.EndCursor = cursor(0), cursor(n-1)
+	}
 }
