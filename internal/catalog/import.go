@@ -328,7 +328,7 @@ func checkAgainst(existing map[string]store.ShopSKUs, lines []*shopLine) Stats {
 		stats.Products += len(l.products)
 		stats.ProductsCreated += added
 		if added > 0 {
-			l.errs = append(l.errs, ValidateProductCount(len(s.skus))...)
+			l.errs = append(l.errs, ValidateProductCount(len(s.skus), "products")...)
 		}
 		if l.featured != nil {
 			l.errs = append(l.errs, ValidateFeatured("featured", *l.featured, func(sku string) bool { return s.skus[sku] })...)

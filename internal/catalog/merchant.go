@@ -222,8 +222,7 @@ func CreateProduct(ctx context.Context, st *store.Store, a Actor, shopID int64, 
 		if err != nil {
 			return err
 		}
-		if errs := ValidateProductCount(n + 1); len(errs) > 0 {
-			errs[0].Field = nil // the shop is full: no field is at fault
+		if errs := ValidateProductCount(n + 1); len(errs) > 0 { // the shop is full: no field is at fault
 			return rejected(errs)
 		}
 		product, err = tx.CreateProduct(ctx, shop.ID, w)
@@ -252,7 +251,7 @@ func upsertInShop(ctx context.Context, tx *store.Tx, shopID int64, ws []store.Pr
 	if err != nil {
 		return 0, nil, err
 	}
-	if errs := ValidateProductCount(after); len(errs) > 0 {
+	if errs := ValidateProductCount(after, "products"); len(errs) > 0 {
 		return 0, errs, nil
 	}
 	return after - before, nil, nil

@@ -282,13 +282,14 @@ func ValidateFeatured(field string, keys []string, exists func(key string) bool)
 }
 
 // ValidateProductCount checks that a shop would hold at most MaxProducts
-// products after a write, counting those it already has.
-func ValidateProductCount(total int) []FieldError {
+// products after a write, counting those it already has. The problem is at
+// field: "products" for a list of products, none for one product.
+func ValidateProductCount(total int, field ...string) []FieldError {
 	if total <= MaxProducts {
 		return nil
 	}
 	return []FieldError{{
-		Field:   []string{"products"},
+		Field:   field,
 		Message: fmt.Sprintf("the shop would have %d products; a shop may have at most %d", total, MaxProducts),
 		Code:    CodeTooMany,
 	}}

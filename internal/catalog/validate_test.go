@@ -363,9 +363,12 @@ func TestValidateProductCount(t *testing.T) {
 		{MaxProducts, nil},
 		{MaxProducts + 1, []problem{{"products", CodeTooMany}}},
 	} {
-		if diff := cmp.Diff(tt.want, problems(t, ValidateProductCount(tt.total))); diff != "" {
+		if diff := cmp.Diff(tt.want, problems(t, ValidateProductCount(tt.total, "products"))); diff != "" {
 			t.Errorf("ValidateProductCount(%d) problems (-want +got):\n%s", tt.total, diff)
 		}
+	}
+	if errs := ValidateProductCount(MaxProducts + 1); len(errs) != 1 || errs[0].Field != nil {
+		t.Errorf("one product too many, no field given: %+v, want one problem at no field", errs)
 	}
 }
 
