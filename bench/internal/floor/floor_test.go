@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,23 +25,10 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // The floor is only a floor if it does the subgraph's work: the same answer
 // to every timeline, with the same statements.
 func TestFloorAnswersAsTheSubgraph(t *testing.T) {
-	ctx := context.Background()
 	cfg := dataset.Default
 	cfg.Profiles = 300
-	file := filepath.Join(t.TempDir(), "shops.jsonl")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := dataset.WriteShops(f, cfg); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	m := metrics.New()
-	st := storetest.Open(t, store.WithObserver(m))
-	if _, err := catalog.ImportFiles(ctx, st, []string{file}, nil); err != nil {
-		t.Fatal(err)
-	}
+	st := loadedStore(t, cfg, store.WithObserver(m))
 	subgraph := httptest.NewServer(graph.NewHandler(graph.Options{Store: st}))
 	defer subgraph.Close()
 	fl := httptest.NewServer(floor.Handler(st))
@@ -165,18 +151,20 @@ func benchStore(b *testing.B, opts ...store.Option) *store.Store {
 		b.Cleanup(func() { st.Close() })
 		return st
 	}
-	file := filepath.Join(b.TempDir(), "shops.jsonl")
-	f, err := os.Create(file)
-	if err != nil {
-		b.Fatal(err)
+	return loadedStore(b, dataset.Default, opts...)
+}
+
+// loadedStore returns a test store loaded with the dataset cfg writes, by
+// the import a user runs.
+func loadedStore(tb testing.TB, cfg dataset.Config, opts ...store.Option) *store.Store {
+	tb.Helper()
+	var shops bytes.Buffer
+	if _, _, err := dataset.WriteShops(&shops, cfg); err != nil {
+		tb.Fatal(err)
 	}
-	if _, _, err := dataset.WriteShops(f, dataset.Default); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	st := storetest.Open(b, opts...)
-	if _, err := catalog.ImportFiles(context.Background(), st, []string{file}, nil); err != nil {
-		b.Fatal(err)
+	st := storetest.Open(tb, opts...)
+	if _, err := catalog.Import(context.Background(), st, []catalog.Source{{Name: "shops.jsonl", R: &shops}}, nil); err != nil {
+		tb.Fatal(err)
 	}
 	return st
 }
