@@ -12,7 +12,9 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/money"
+	"github.com/shop-subgraph/shop/internal/store"
 )
 
 // Config sizes the dataset. The zero value is not useful; start from Default.
@@ -104,11 +106,11 @@ func WriteShops(w io.Writer, c Config) (shops, products int, err error) {
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for i := range c.Profiles {
-		status := "ACTIVE"
+		status := store.StatusActive
 		switch {
 		case c.Merchant(i):
 		case c.draft(i):
-			status = "DRAFT"
+			status = store.StatusDraft
 		default:
 			continue
 		}
@@ -150,8 +152,8 @@ func shopLine(rng *rand.Rand, c Config, i int, status string) Line {
 			Image:        Image{URL: fmt.Sprintf("https://img.shop%d.example/%s.jpg", i, sku), AltText: "A " + noun, Width: 800, Height: 800},
 			Price:        money.Format(price, cur.code),
 			Currency:     cur.code,
-			Availability: "IN_STOCK",
-			Condition:    "NEW",
+			Availability: catalog.DefaultAvailability,
+			Condition:    catalog.DefaultCondition,
 			Brand:        "Maker " + strconv.Itoa(i),
 		}
 		if rng.IntN(4) == 0 {
@@ -159,7 +161,7 @@ func shopLine(rng *rand.Rand, c Config, i int, status string) Line {
 		}
 		// Some featured products cannot be bought: the carousel skips them.
 		if rng.IntN(12) == 0 {
-			p.Availability = "OUT_OF_STOCK"
+			p.Availability = store.AvailabilityOutOfStock
 		}
 		l.Products = append(l.Products, p)
 	}
