@@ -39,9 +39,7 @@ func (s *Store) ProductShops(ctx context.Context, productIDs []int64) (map[int64
 func productShops(ctx context.Context, ids []int64, sel func(dest any, q string, args []any) error) (map[int64]int64, error) {
 	const q = `SELECT id, shop_id FROM products WHERE id IN (?)`
 	out := make(map[int64]int64, len(ids))
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), inChunk)]
-		ids = ids[len(chunk):]
+	for chunk := range slices.Chunk(ids, inChunk) {
 		query, args, err := in(q, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("product shops: %w", err)
@@ -91,9 +89,7 @@ func (s *Store) AddEventCounts(ctx context.Context, counts []EventCount) error {
 		}
 	}
 	err := s.transact(ctx, false, func(tx *Tx) error {
-		for rest := merged; len(rest) > 0; {
-			chunk := rest[:min(len(rest), eventCountChunk)]
-			rest = rest[len(chunk):]
+		for chunk := range slices.Chunk(merged, eventCountChunk) {
 			q, args := addEventCounts(chunk)
 			if _, err := tx.exec(ctx, "add_event_counts", q, args...); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -127,9 +128,7 @@ func (tx *Tx) CountProducts(ctx context.Context, shopID int64) (int, error) {
 func (tx *Tx) ProductsBySKU(ctx context.Context, shopID int64, skus []string) ([]Product, error) {
 	const q = `SELECT ` + productColumns + ` FROM products WHERE shop_id = ? AND sku IN (?)`
 	var out []Product
-	for len(skus) > 0 {
-		chunk := skus[:min(len(skus), inChunk)]
-		skus = skus[len(chunk):]
+	for chunk := range slices.Chunk(skus, inChunk) {
 		query, args, err := in(q, shopID, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("products by sku: %w", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -190,9 +191,7 @@ func (tx *Tx) ShopSKUsByOwnerIDs(ctx context.Context, ownerIDs []string) (map[st
 		FROM shops s LEFT JOIN products p ON p.shop_id = s.id
 		WHERE s.owner_id IN (?)`
 	out := make(map[string]ShopSKUs)
-	for len(ownerIDs) > 0 {
-		chunk := ownerIDs[:min(len(ownerIDs), inChunk)]
-		ownerIDs = ownerIDs[len(chunk):]
+	for chunk := range slices.Chunk(ownerIDs, inChunk) {
 		query, args, err := in(q, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("shop skus by owner ids: %w", err)
