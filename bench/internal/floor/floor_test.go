@@ -24,6 +24,13 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // The floor is only a floor if it does the subgraph's work: the same answer
 // to every timeline, with the same statements.
+// TestFloorBodyLimit: the floor reads bodies up to the subgraph's limit.
+func TestFloorBodyLimit(t *testing.T) {
+	if floor.MaxBody != graph.DefaultMaxBodyBytes {
+		t.Errorf("floor.MaxBody = %d, graph.DefaultMaxBodyBytes = %d", floor.MaxBody, graph.DefaultMaxBodyBytes)
+	}
+}
+
 func TestFloorAnswersAsTheSubgraph(t *testing.T) {
 	cfg := dataset.Default
 	cfg.Profiles = 300
