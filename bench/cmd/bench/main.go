@@ -32,6 +32,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -195,10 +196,11 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 	}
 	bodies := map[string][][]byte{}
 	for _, name := range c.scenarios {
-		sc, ok := map[string]dataset.Scenario{"mix": dataset.Mix, "worst": dataset.Worst}[name]
-		if !ok {
+		i := slices.IndexFunc(dataset.Scenarios, func(s dataset.Scenario) bool { return s.Name == name })
+		if i < 0 {
 			return fmt.Errorf("unknown scenario %q", name)
 		}
+		sc := dataset.Scenarios[i]
 		bodies[name] = dataset.Timelines(cfg, sc, c.bodies, c.tweets)
 	}
 

@@ -43,7 +43,7 @@ func run(dir string, bodies, tweets int) error {
 		return err
 	}
 	fmt.Printf("%s: %d shops, %d products\n", f.Name(), shops, products)
-	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+	for _, sc := range dataset.Scenarios {
 		name := filepath.Join(dir, "timelines-"+sc.Name+".jsonl")
 		b := dataset.Timelines(dataset.Default, sc, bodies, tweets)
 		if err := os.WriteFile(name, append(bytes.Join(b, []byte("\n")), '\n'), 0o644); err != nil {

@@ -213,6 +213,8 @@ type Scenario struct {
 var (
 	Mix   = Scenario{Name: "mix", MerchantShare: 0.2}
 	Worst = Scenario{Name: "worst", MerchantShare: 1, Distinct: true}
+	// Scenarios are both, in the order the benchmark runs them.
+	Scenarios = []Scenario{Mix, Worst}
 )
 
 // Timelines returns n distinct request bodies of tweets tweets each.

@@ -53,7 +53,7 @@ func TestShape(t *testing.T) {
 		t.Errorf("got %d active of %d shops, %d products; want 1000 of 1050, 10500", active, shops, products)
 	}
 
-	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+	for _, sc := range dataset.Scenarios {
 		seen := map[string]bool{}
 		for i, body := range dataset.Timelines(dataset.Default, sc, 50, 100) {
 			var req dataset.Request

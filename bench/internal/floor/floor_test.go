@@ -41,7 +41,7 @@ func TestFloorAnswersAsTheSubgraph(t *testing.T) {
 	fl := httptest.NewServer(floor.Handler(st))
 	defer fl.Close()
 
-	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+	for _, sc := range dataset.Scenarios {
 		t.Run(sc.Name, func(t *testing.T) {
 			for i, body := range dataset.Timelines(cfg, sc, 5, 40) {
 				want, wantStmts := post(t, m, subgraph.URL, body)
@@ -119,7 +119,7 @@ func BenchmarkTimeline(b *testing.B) {
 		{"subgraph", graph.NewHandler(graph.Options{Store: st, Loaders: m, Operations: m})},
 		{"floor", floor.Handler(st)},
 	}
-	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+	for _, sc := range dataset.Scenarios {
 		bodies := dataset.Timelines(cfg, sc, 200, 100)
 		for _, h := range handlers {
 			b.Run(sc.Name+"/"+h.name, func(b *testing.B) {
@@ -184,7 +184,7 @@ func loadedStore(tb testing.TB, cfg dataset.Config, opts ...store.Option) *store
 func BenchmarkStatements(b *testing.B) {
 	ctx := context.Background()
 	st := benchStore(b)
-	for _, sc := range []dataset.Scenario{dataset.Mix, dataset.Worst} {
+	for _, sc := range dataset.Scenarios {
 		var owners [][]string
 		var shopIDs [][]int64
 		for _, body := range dataset.Timelines(dataset.Default, sc, 50, 100) {
