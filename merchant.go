@@ -55,16 +55,13 @@ func setupAuth(a authConfig, getenv func(string) string, logger *slog.Logger) (*
 		}
 		c.PublicKeyPEM = pem
 	}
-	if len(c.Secret) > 0 && len(c.PublicKeyPEM) > 0 {
-		return nil, fmt.Errorf("set either %s or SHOP_JWT_PUBLIC_KEY (-jwt-public-key), not both", envSecret)
-	}
 	dev := len(c.Secret) == 0 && len(c.PublicKeyPEM) == 0
 	if dev {
 		c.Secret = auth.NewSecret()
 	}
 	v, err := auth.NewVerifier(c)
 	if err != nil {
-		return nil, fmt.Errorf("token verification: %w", err)
+		return nil, fmt.Errorf("token verification (%s, SHOP_JWT_PUBLIC_KEY or -jwt-public-key): %w", envSecret, err)
 	}
 	if !dev {
 		logger.Info("verifying bearer tokens", "alg", v.Algorithm(), "issuer", a.issuer, "audience", a.audience)

@@ -219,15 +219,23 @@ func TestServePublicKey(t *testing.T) {
 }
 
 func TestServeAuthConfigErrors(t *testing.T) {
-	for name, vars := range map[string]map[string]string{
-		"short secret":    {"SHOP_JWT_SECRET": "short"},
-		"secret and key":  {"SHOP_JWT_SECRET": testSecret, "SHOP_JWT_PUBLIC_KEY": "key.pem"},
-		"missing key":     {"SHOP_JWT_PUBLIC_KEY": filepath.Join(t.TempDir(), "nope.pem")},
-		"not a key (PEM)": {"SHOP_JWT_PUBLIC_KEY": "go.mod"},
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	for name, tt := range map[string]struct {
+		vars map[string]string
+		want string // in the error
+	}{
+		"short secret":    {map[string]string{"SHOP_JWT_SECRET": "short"}, "at least 32 bytes"},
+		"secret and key":  {map[string]string{"SHOP_JWT_SECRET": testSecret, "SHOP_JWT_PUBLIC_KEY": keyFile}, "not both"},
+		"missing key":     {map[string]string{"SHOP_JWT_PUBLIC_KEY": filepath.Join(t.TempDir(), "nope.pem")}, "-jwt-public-key"},
+		"not a key (PEM)": {map[string]string{"SHOP_JWT_PUBLIC_KEY": "go.mod"}, "SHOP_JWT_PUBLIC_KEY"},
 	} {
-		vars["DATABASE_URL"] = storetest.DSN(t)
-		if err := run(context.Background(), []string{"serve"}, env(vars), io.Discard, io.Discard); err == nil {
-			t.Errorf("%s: serve started", name)
+		tt.vars["DATABASE_URL"] = storetest.DSN(t)
+		err := run(context.Background(), []string{"serve"}, env(tt.vars), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error naming %q", name, err, tt.want)
 		}
 	}
 }

@@ -79,8 +79,8 @@ func NewVerifier(c Config) (*Verifier, error) {
 	case len(c.Secret) > 0 && len(c.PublicKeyPEM) > 0:
 		return nil, errors.New("configure either a secret (HS256) or a public key (RS256/ES256), not both")
 	case len(c.Secret) > 0:
-		if len(c.Secret) < MinSecretLen {
-			return nil, fmt.Errorf("the HS256 secret must be at least %d bytes, is %d", MinSecretLen, len(c.Secret))
+		if err := checkSecret(c.Secret); err != nil {
+			return nil, err
 		}
 		v.key, v.alg = c.Secret, jwt.SigningMethodHS256.Alg()
 	case len(c.PublicKeyPEM) > 0:
@@ -187,6 +187,14 @@ func (v *Verifier) Verify(token string) (Viewer, error) {
 	return Viewer{ProfileID: c.Subject, Scopes: strings.Fields(c.Scope)}, nil
 }
 
+// checkSecret refuses an HS256 secret shorter than MinSecretLen.
+func checkSecret(secret []byte) error {
+	if len(secret) < MinSecretLen {
+		return fmt.Errorf("the HS256 secret must be at least %d bytes, is %d", MinSecretLen, len(secret))
+	}
+	return nil
+}
+
 // Token describes a token to mint.
 type Token struct {
 	Subject  string
@@ -198,8 +206,8 @@ type Token struct {
 
 // Sign returns t as an HS256 token signed with secret, issued now.
 func Sign(secret []byte, t Token, now time.Time) (string, error) {
-	if len(secret) < MinSecretLen {
-		return "", fmt.Errorf("the HS256 secret must be at least %d bytes, is %d", MinSecretLen, len(secret))
+	if err := checkSecret(secret); err != nil {
+		return "", err
 	}
 	if t.Subject == "" {
 		return "", errors.New("a token needs a subject (the profile id)")
