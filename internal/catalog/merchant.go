@@ -48,12 +48,13 @@ func reject(code, msg string, field ...string) rejected {
 }
 
 // transact runs fn in one transaction and returns its FieldErrors, if it
-// rejected the input, apart from other errors.
+// rejected the input, apart from other errors, with the GraphQL input's
+// field names (graphQLNames).
 func transact(ctx context.Context, st *store.Store, fn func(tx *store.Tx) error) ([]FieldError, error) {
 	err := st.Write(ctx, fn)
 	var r rejected
 	if errors.As(err, &r) {
-		return r, nil
+		return graphQLNames(r), nil
 	}
 	return nil, err
 }
@@ -208,7 +209,7 @@ func CreateProduct(ctx context.Context, st *store.Store, a Actor, shopID int64, 
 		}
 		w, errs := ValidateProduct(in)
 		if len(errs) > 0 {
-			return rejected(graphQLNames(Prefix(errs, "input", "product")))
+			return rejected(Prefix(errs, "input", "product"))
 		}
 		existing, err := tx.ProductsBySKU(ctx, shop.ID, []string{w.SKU})
 		if err != nil {
@@ -268,7 +269,7 @@ func UpdateProduct(ctx context.Context, st *store.Store, a Actor, productID int6
 		}
 		w, errs := MergeProduct(cur, c)
 		if len(errs) > 0 {
-			return rejected(graphQLNames(Prefix(errs, "input")))
+			return rejected(Prefix(errs, "input"))
 		}
 		product, err = tx.UpdateProduct(ctx, cur.ID, w)
 		return err
@@ -317,7 +318,7 @@ func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64,
 		}
 		ws, errs := ValidateProducts(ins)
 		if len(errs) > 0 {
-			return rejected(graphQLNames(errs))
+			return rejected(errs)
 		}
 		skus := make([]string, len(ws))
 		for i, w := range ws {
