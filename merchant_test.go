@@ -202,10 +202,7 @@ func TestServeDevTokens(t *testing.T) {
 // TestServePublicKey: serve verifies ES256 tokens with a PEM file, and makes
 // no development tokens.
 func TestServePublicKey(t *testing.T) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	file := filepath.Join(t.TempDir(), "key.pem")
-	os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	key, file := p256KeyFile(t)
 	base, lines := startServe(t, map[string]string{"SHOP_JWT_PUBLIC_KEY": file, "SHOP_JWT_AUDIENCE": "shop"})
 	for _, l := range lines {
 		if l["msg"] == "development token" {
@@ -219,10 +216,7 @@ func TestServePublicKey(t *testing.T) {
 }
 
 func TestServeAuthConfigErrors(t *testing.T) {
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	keyFile := filepath.Join(t.TempDir(), "key.pem")
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	_, keyFile := p256KeyFile(t)
 	for name, tt := range map[string]struct {
 		vars map[string]string
 		want string // in the error
@@ -238,6 +232,18 @@ func TestServeAuthConfigErrors(t *testing.T) {
 			t.Errorf("%s: %v, want an error naming %q", name, err, tt.want)
 		}
 	}
+}
+
+// p256KeyFile makes a P-256 key and writes its public key to a PEM file.
+func p256KeyFile(t *testing.T) (*ecdsa.PrivateKey, string) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	file := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return key, file
 }
 
 func signES256(t *testing.T, key *ecdsa.PrivateKey, claims map[string]any) string {
