@@ -113,13 +113,14 @@ type result struct {
 }
 
 type report struct {
-	Machine  string            `json:"machine"`
-	Dataset  string            `json:"dataset"`
-	Load     string            `json:"load"`
-	Results  []result          `json:"results"`
-	RSS      map[string]string `json:"peak_rss"`
-	Skipped  map[string]string `json:"skipped"`
-	Finished time.Time         `json:"finished"`
+	Machine  string               `json:"machine"`
+	Dataset  string               `json:"dataset"`
+	Load     string               `json:"load"`
+	Results  []result             `json:"results"`
+	Targets  map[string][]verdict `json:"targets"` // by scenario: the subgraph against issue 7's targets
+	RSS      map[string]string    `json:"peak_rss"`
+	Skipped  map[string]string    `json:"skipped"`
+	Finished time.Time            `json:"finished"`
 }
 
 func progress(format string, args ...any) {
@@ -320,6 +321,12 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		return ctx.Err()
 	}
 	rep.Finished = time.Now().UTC()
+	rep.Targets = map[string][]verdict{}
+	for sc, rs := range byScenario(rep.Results) {
+		if vs := judge(rs); vs != nil {
+			rep.Targets[sc] = vs
+		}
+	}
 	printReport(stdout, rep, c)
 	if c.jsonOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
