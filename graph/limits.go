@@ -66,22 +66,31 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// setComplexity prices lists by how many elements they may return.
+// setComplexity prices lists by how many elements they may return. A first
+// out of bounds is priced at the bound, so that the resolver, not the
+// complexity limit, answers it with its BAD_USER_INPUT.
 func setComplexity(c *ComplexityRoot) {
-	size := func(first *int, def int) int {
+	size := func(first *int, def, most int) int {
 		if first != nil && *first > 0 {
-			return *first
+			return min(*first, most)
 		}
 		return def
 	}
-	c.Query.Shops = func(child int, first *int, _ *string) int { return 1 + child*size(first, defaultPageSize) }
-	c.Shop.Products = func(child int, first *int, _ *string) int { return 1 + child*size(first, defaultPageSize) }
-	c.Shop.FeaturedProducts = func(child int, first *int) int { return 1 + child*size(first, catalog.MaxFeatured) }
+	c.Query.Shops = func(child int, first *int, _ *string) int {
+		return 1 + child*size(first, defaultPageSize, maxPageSize)
+	}
+	c.Shop.Products = func(child int, first *int, _ *string) int {
+		return 1 + child*size(first, defaultPageSize, maxPageSize)
+	}
+	c.Shop.FeaturedProducts = func(child int, first *int) int {
+		return 1 + child*size(first, catalog.MaxFeatured, catalog.MaxFeatured)
+	}
 	c.Query.__resolve_entities = func(child int, reps []map[string]any) int { return 1 + child*len(reps) }
 }
 
 // operationPolicy is a gqlgen extension that enforces the depth limit and
-// the introspection switch on every operation before it runs.
+// the introspection switch, and refuses @defer, on every operation before it
+// runs.
 type operationPolicy struct {
 	maxDepth        int
 	noIntrospection bool
@@ -111,40 +120,53 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, opCtx *grap
 			}
 		}
 	}
-	if d := depth(opCtx.Doc.Fragments, op.SelectionSet, map[string]bool{}); d > p.maxDepth {
+	d, deferred := depth(opCtx.Doc.Fragments, op.SelectionSet, map[string]bool{})
+	if d > p.maxDepth {
 		return limitError(fmt.Sprintf("operation is %d levels deep, more than the limit of %d", d, p.maxDepth))
+	}
+	// gqlparser knows @defer, and gqlgen would run it, but this subgraph's
+	// transports answer with one response: the deferred part would be
+	// dropped, its fields left null without an error. A gateway never sends
+	// @defer to a subgraph (it plans deferred parts as fetches of their own).
+	if deferred {
+		return limitError("@defer is not supported: this subgraph answers every operation in one response; ask without it")
 	}
 	return nil
 }
 
 // depth is how deep a selection set goes, following fragments; introspection
-// fields do not count. visiting guards against fragment cycles, which
-// validation has already rejected.
-func depth(fragments ast.FragmentDefinitionList, set ast.SelectionSet, visiting map[string]bool) int {
-	deepest := 0
+// fields do not count. deferred is whether a fragment in it carries @defer.
+// visiting guards against fragment cycles, which validation has already
+// rejected.
+func depth(fragments ast.FragmentDefinitionList, set ast.SelectionSet, visiting map[string]bool) (deepest int, deferred bool) {
 	for _, sel := range set {
 		var d int
+		var def bool
 		switch s := sel.(type) {
 		case *ast.Field:
 			if len(s.Name) > 1 && s.Name[:2] == "__" {
 				continue
 			}
-			d = 1 + depth(fragments, s.SelectionSet, visiting)
+			d, def = depth(fragments, s.SelectionSet, visiting)
+			d++
 		case *ast.InlineFragment:
-			d = depth(fragments, s.SelectionSet, visiting)
+			d, def = depth(fragments, s.SelectionSet, visiting)
+			def = def || s.Directives.ForName("defer") != nil
 		case *ast.FragmentSpread:
 			if visiting[s.Name] {
 				continue
 			}
-			if def := fragments.ForName(s.Name); def != nil {
+			if f := fragments.ForName(s.Name); f != nil {
 				visiting[s.Name] = true
-				d = depth(fragments, def.SelectionSet, visiting)
+				d, def = depth(fragments, f.SelectionSet, visiting)
 				delete(visiting, s.Name)
 			}
+			def = def || s.Directives.ForName("defer") != nil
 		}
 		deepest = max(deepest, d)
+		deferred = deferred || def
 	}
-	return deepest
+	return deepest, deferred
 }
 
 func limitError(msg string) *gqlerror.Error {

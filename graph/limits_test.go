@@ -57,6 +57,42 @@ func TestComplexityLimit(t *testing.T) {
 	}
 }
 
+// A first out of bounds is the resolver's BAD_USER_INPUT, whatever its size,
+// not a complexity far over the limit.
+func TestComplexityOfFirstOutOfBounds(t *testing.T) {
+	s := newTestServer(t)
+	for _, tc := range []struct{ query, msg string }{
+		{`{ shop(id: "1") { featuredProducts(first: 50000) { sku } } }`, "first must be between 1 and 5, got 50000"},
+		{`{ shops(first: 1000) { nodes { products(first: 100) { nodes { id } } } } }`, "first must be between 1 and 100, got 1000"},
+		{`{ shops(first: 1) { nodes { products(first: 100000) { nodes { id } } } } }`, "first must be between 1 and 100, got 100000"},
+	} {
+		e := s.wantError(t, tc.query, nil, "BAD_USER_INPUT")
+		if e.Message != tc.msg {
+			t.Errorf("%s: message %q, want %q", tc.query, e.Message, tc.msg)
+		}
+	}
+}
+
+// @defer would be run, and its part dropped by a one-response transport:
+// it is refused before the operation runs.
+func TestDeferRefused(t *testing.T) {
+	s := newTestServer(t)
+	for _, q := range []string{
+		`{ shop(id: "1") { id ... @defer { name featuredProducts { sku } } } }`,
+		`{ shop(id: "1") { id ...F @defer } } fragment F on Shop { name }`,
+		`{ shop(id: "1") { id ...F } } fragment F on Shop { ... @defer(label: "x") { name } }`,
+		`query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { id ... @defer { shop { name } } } } }`,
+	} {
+		r, _ := s.post(t, q, map[string]any{"r": []any{profileRep("1001")}})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "@defer is not supported") || len(r.Data) > 0 && string(r.Data) != "null" {
+			t.Errorf("%s: errors %+v data %s, want one BAD_USER_INPUT about @defer and no data", q, r.Errors, r.Data)
+		}
+	}
+	// Other directives pass.
+	var got map[string]any
+	s.data(t, `{ shop(id: "1") { id ... @include(if: true) { name } } }`, nil, &got)
+}
+
 func TestRepresentationsLimit(t *testing.T) {
 	s := newTestServer(t, withLimits(graph.Limits{MaxRepresentations: 3}))
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id } } }`
