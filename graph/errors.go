@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/shop-subgraph/shop/internal/store"
@@ -59,6 +60,10 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 				gqlErr.Extensions["code"] = CodeBadUserInput
 			}
 			return gqlErr
+		case errors.As(err, &gqlErr):
+			if e := argumentError(ctx, gqlErr); e != nil {
+				return e
+			}
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			logger.WarnContext(ctx, "request timed out", "err", err, "path", graphql.GetPath(ctx).String())
@@ -72,6 +77,47 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return withCode(ctx, "internal error", CodeInternal)
 	}
+}
+
+// argumentError presents an argument that gqlgen's generated code could not
+// read while executing, which validation let through: the one such argument
+// is _entities' representations, whose _Any scalar takes any value but gqlgen
+// reads as an object. gqlgen reports it as a plain error wrapped on a path
+// that runs through the argument's name; a resolver's errors never do. It
+// returns nil for any other error.
+func argumentError(ctx context.Context, gqlErr *gqlerror.Error) *gqlerror.Error {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return nil
+	}
+	at := fc.Path()
+	if len(gqlErr.Path) <= len(at) {
+		return nil
+	}
+	name, ok := gqlErr.Path[len(at)].(ast.PathName)
+	if !ok {
+		return nil
+	}
+	arg := fc.Field.Arguments.ForName(string(name))
+	if arg == nil {
+		return nil
+	}
+	within := gqlErr.Path[len(at):].String()
+	msg := fmt.Sprintf("%s: %v", within, gqlErr.Err)
+	if t := arg.Value.ExpectedType; t != nil && baseType(t) == "_Any" {
+		msg = within + " must be an object (a representation with a __typename)"
+	}
+	// The path stays the field's: a response path; the message names the
+	// argument and the index.
+	return withCode(ctx, msg, CodeBadUserInput)
+}
+
+// baseType is the named type under a type's lists and non-nulls.
+func baseType(t *ast.Type) string {
+	for t.Elem != nil {
+		t = t.Elem
+	}
+	return t.NamedType
 }
 
 func withCode(ctx context.Context, msg, code string) *gqlerror.Error {

@@ -407,6 +407,31 @@ func TestEntitiesOrderAndUnknowns(t *testing.T) {
 	}
 }
 
+// A representation that is not an object cannot be read at all: the call is
+// the caller's error, BAD_USER_INPUT naming the index, not an internal one.
+func TestRepresentationNotAnObject(t *testing.T) {
+	s := newTestServer(t)
+	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id } } }`
+	for _, tc := range []struct {
+		reps any
+		msg  string
+	}{
+		{[]any{1}, "representations[0] must be an object (a representation with a __typename)"},
+		{[]any{profileRep("2001"), "x"}, "representations[1] must be an object (a representation with a __typename)"},
+		{"notalist", "representations[0] must be an object (a representation with a __typename)"},
+	} {
+		e := s.wantError(t, q, map[string]any{"reps": tc.reps}, "BAD_USER_INPUT")
+		if e.Message != tc.msg || !cmp.Equal(e.Path, []any{"_entities"}) {
+			t.Errorf("%v: error %+v, want %q at [_entities]", tc.reps, e, tc.msg)
+		}
+	}
+	// Inline, too.
+	e := s.wantError(t, `{ _entities(representations: [1]) { ... on Profile { id } } }`, nil, "BAD_USER_INPUT")
+	if e.Message != "representations[0] must be an object (a representation with a __typename)" {
+		t.Errorf("inline: %+v", e)
+	}
+}
+
 func TestRepresentationWithoutKey(t *testing.T) {
 	s := newTestServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id shop { name } } } }`
