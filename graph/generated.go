@@ -1258,12 +1258,12 @@ scalar DateTime
 
 "The Shop subgraph's entry points besides the entities the gateway resolves through _entities."
 type Query {
-  "A shop by id, in any status; null when the id is unknown."
+  "An ACTIVE shop by id; null when the id is unknown or the shop is not ACTIVE (its merchant sees it in any status as myShop)."
   shop(
     "The shop's id."
     id: ID!
   ): Shop
-  "A product by id; null when the id is unknown."
+  "A product of an ACTIVE shop by id; null when the id is unknown or its shop is not ACTIVE."
   product(
     "The product's id."
     id: ID!
