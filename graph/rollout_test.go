@@ -85,7 +85,9 @@ func TestRolloutPilot(t *testing.T) {
 	}{
 		{"pilot viewer", pilot, shown},
 		{"lower-case country", with("X-Viewer-Country", "us"), shown},
-		{"weighted languages", with("Accept-Language", "fr;q=0.3, en-GB;q=0.9"), shown},
+		{"first language", with("Accept-Language", "en-GB, fr;q=0.3"), shown},
+		{"first language, malformed tail", with("Accept-Language", "en-US,en;q=0.9,fr;q=zz"), shown},
+		{"first language not listed", with("Accept-Language", "fr;q=0.9, en"), hidden},
 		{"no headers", nil, hidden},
 		{"no country", without("X-Viewer-Country"), hidden},
 		{"other country", with("X-Viewer-Country", "FR"), hidden},
@@ -93,7 +95,7 @@ func TestRolloutPilot(t *testing.T) {
 		{"no language", without("Accept-Language"), hidden},
 		{"other language", with("Accept-Language", "fr-FR,en;q=0.5"), hidden},
 		{"wildcard language", with("Accept-Language", "*"), hidden},
-		{"malformed language", with("Accept-Language", "en;q=x;;"), hidden},
+		{"malformed language", with("Accept-Language", "e1n;q=x;;"), hidden},
 		{"no platform", without("X-Client-Platform"), hidden},
 		{"other platform", with("X-Client-Platform", "android"), hidden},
 		// The owner previews their own shop on their profile, DRAFT

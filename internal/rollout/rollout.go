@@ -56,24 +56,24 @@ func ParseCountry(s string) string {
 	return r.String()
 }
 
-// ParseLanguage returns the primary language of the viewer's most preferred
-// language in an Accept-Language header: "en" from "en-US,fr;q=0.8", "fr"
-// from "en;q=0.2, fr". Weights order the tags; a wildcard or a tag with no
-// known language is passed over; q=0 means "not this one"; a malformed
-// header gives "".
+// ParseLanguage returns the primary language of the first tag of an
+// Accept-Language header (SPEC §7): "en" from "en-US,fr;q=0.8", "fr" from
+// "fr;q=0.5, en". Weights are not read (clients list their preferred
+// language first), nor is anything after the first tag, so a malformed tail
+// does not hide the viewer's language. A first tag that is a wildcard, names
+// no known language or is malformed gives "".
 func ParseLanguage(header string) string {
-	tags, _, err := language.ParseAcceptLanguage(header)
+	first, _, _ := strings.Cut(header, ",")
+	tag, _, _ := strings.Cut(first, ";")
+	t, err := language.Parse(strings.TrimSpace(tag))
 	if err != nil {
 		return ""
 	}
-	for _, t := range tags {
-		base, conf := t.Base()
-		if conf == language.No || base.String() == "mul" || base.String() == "und" {
-			continue
-		}
-		return base.String()
+	base, conf := t.Base()
+	if conf == language.No || base.String() == "mul" || base.String() == "und" {
+		return ""
 	}
-	return ""
+	return base.String()
 }
 
 // ParsePlatform returns "ios", "android" or "web" (any case), or "".

@@ -11,21 +11,21 @@ import (
 
 func TestParseLanguage(t *testing.T) {
 	for header, want := range map[string]string{
-		"en-US,fr;q=0.8":       "en",
-		"en":                   "en",
-		"EN-us":                "en",
-		"fr;q=0.5, en;q=0.9":   "en", // weights order the tags
-		"de-CH":                "de",
-		"zh-Hant-TW, en;q=0.1": "zh",
-		"*":                    "",   // a wildcard names no language
-		"*, fr;q=0.5":          "fr", // passed over for the next one
-		"en;q=0, fr;q=0.1":     "fr", // q=0: not English
-		"en;q=0":               "",
-		"":                     "",
-		"garbage;;q=x":         "", // malformed
-		"en-US;q=abc":          "",
-		"x-klingon":            "", // private use: no known language
-		"; q=1":                "",
+		"en-US,fr;q=0.8":         "en",
+		"en":                     "en",
+		"EN-us":                  "en",
+		" de-CH ":                "de",
+		"zh-Hant-TW, en;q=0.1":   "zh",
+		"fr;q=0.5, en;q=0.9":     "fr", // the first tag, whatever the weights
+		"en-US,en;q=0.9,fr;q=zz": "en", // a malformed tail is not read
+		"en-US;q=abc":            "en",
+		"*":                      "", // a wildcard names no language
+		"*, fr;q=0.5":            "",
+		"":                       "",
+		"garbage;;q=x":           "", // malformed
+		"x-klingon":              "", // private use: no known language
+		"; q=1":                  "",
+		",en":                    "",
 	} {
 		if got := ParseLanguage(header); got != want {
 			t.Errorf("ParseLanguage(%q) = %q, want %q", header, got, want)
