@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,52 @@ type Metrics struct {
 	entities     *prometheus.CounterVec
 	httpRequests *prometheus.HistogramVec
 	httpInFlight prometheus.Gauge
+
+	opNames operationNames
+}
+
+// MaxOperationNames is how many distinct operation names get series of their
+// own, and MaxOperationNameLen how long one may be; other operations count
+// under OtherOperations. Operation names are the clients' to choose: without
+// a bound each new one would add series, kept for as long as the process
+// lives.
+const (
+	MaxOperationNames   = 200
+	MaxOperationNameLen = 100
+	OtherOperations     = "other"
+)
+
+// operationNames is the set of operation names given series so far.
+type operationNames struct {
+	mu    sync.RWMutex
+	names map[string]bool
+}
+
+// label returns name while it is in the set or the set has room for it, and
+// OtherOperations otherwise.
+func (s *operationNames) label(name string) string {
+	if len(name) > MaxOperationNameLen {
+		return OtherOperations
+	}
+	s.mu.RLock()
+	known := s.names[name]
+	s.mu.RUnlock()
+	if known {
+		return name
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.names[name] {
+		return name
+	}
+	if len(s.names) >= MaxOperationNames {
+		return OtherOperations
+	}
+	if s.names == nil {
+		s.names = map[string]bool{}
+	}
+	s.names[name] = true
+	return name
 }
 
 // New returns metrics registered in a fresh registry, with the Go runtime and
@@ -112,11 +159,13 @@ func (m *Metrics) ObserveBatch(loader string, size int) {
 	m.loaderBatch.WithLabelValues(loader).Observe(float64(size))
 }
 
-// ObserveOperation records a GraphQL operation and the codes of its errors.
+// ObserveOperation records a GraphQL operation and the codes of its errors,
+// under its name while the names are few enough (MaxOperationNames).
 func (m *Metrics) ObserveOperation(name string, d time.Duration, errorCodes []string) {
 	if name == "" {
 		name = "anonymous"
 	}
+	name = m.opNames.label(name)
 	outcome := "success"
 	if len(errorCodes) > 0 {
 		outcome = "error"
