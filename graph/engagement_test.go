@@ -223,3 +223,74 @@ func unmarshalData(t *testing.T, r response, out any) {
 		t.Fatal(fmt.Errorf("%s: %w", r.Data, err))
 	}
 }
+
+// TestInsightsOfManyShops: staff listing shops with their insights costs the
+// same number of statements for one shop as for all of them (SPEC §2), and
+// each shop gets its own figures.
+func TestInsightsOfManyShops(t *testing.T) {
+	s := newTestServer(t, withTokens(t))
+	var list struct {
+		Shops struct {
+			Nodes []struct {
+				ID       string
+				Products struct{ Nodes []struct{ ID, Sku string } }
+			}
+		}
+	}
+	s.data(t, `{ shops(first: 100) { nodes { id products(first: 1) { nodes { id sku } } } } }`, nil, &list)
+	shops := list.Shops.Nodes
+	if len(shops) < 3 {
+		t.Fatalf("%d active shops in the test data, want 3 or more", len(shops))
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
+	var events []any
+	for i, sh := range shops {
+		for range i + 1 { // shop i gets i+1 clicks on its first product
+			events = append(events, event(sh.Products.Nodes[0].ID, "CLICK", day.Add(time.Hour)))
+		}
+	}
+	var rec recordPayload
+	s.data(t, recordEvents, map[string]any{"events": events}, &rec)
+	if rec.RecordShopEvents.Accepted != len(events) {
+		t.Fatalf("accepted %+v", rec.RecordShopEvents)
+	}
+
+	const q = `query($n: Int!, $from: DateTime!, $to: DateTime!) { shops(first: $n) { nodes { id
+	  insights(from: $from, to: $to) { clicks products { product { sku } clicks } } } } }`
+	staff := map[string]string{"Authorization": "Bearer " + token(t, "staff", "shop:admin")}
+	run := func(n int) int {
+		t.Helper()
+		r, stmts := s.postHeaders(t, staff, q, map[string]any{"n": n, "from": day.Format(time.RFC3339), "to": day.Format(time.RFC3339)})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		var got struct {
+			Shops struct {
+				Nodes []struct {
+					ID       string
+					Insights struct {
+						Clicks   int
+						Products []struct {
+							Product struct{ Sku string }
+							Clicks  int
+						}
+					}
+				}
+			}
+		}
+		unmarshalData(t, r, &got)
+		for i, sh := range got.Shops.Nodes {
+			in := sh.Insights
+			if in.Clicks != i+1 || len(in.Products) != 1 || in.Products[0].Product.Sku != shops[i].Products.Nodes[0].Sku || in.Products[0].Clicks != i+1 {
+				t.Errorf("shop %s: %+v, want %d clicks on %s", sh.ID, in, i+1, shops[i].Products.Nodes[0].Sku)
+			}
+		}
+		return stmts
+	}
+	one := run(1)
+	for range 10 {
+		if all := run(len(shops)); all != one {
+			t.Fatalf("%d statements for %d shops, %d for one: want the same", all, len(shops), one)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
 )
 
@@ -69,8 +70,9 @@ func implementorsOf(typ string) []string {
 }
 
 // prefetchShopFields loads, for the shops with the given keys, what the
-// selections of shop fields ask: featuredProducts, and products pages with
-// their totalCount. Errors are left in the loaders' cache, so each shop's
+// selections of shop fields ask: featuredProducts, products pages with
+// their totalCount, and for platform staff, who may see every shop's, insights
+// with their products. Errors are left in the loaders' cache, so each shop's
 // field resolver reports its own at its own path.
 func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []graphql.CollectedField) {
 	if len(shopKeys) == 0 || len(shopFields) == 0 {
@@ -112,12 +114,46 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 					counted = true
 					l.ProductCount.LoadNow(ctx, shopKeys)
 				}
+			case "insights":
+				prefetchInsights(ctx, opCtx, l, shopKeys, f)
 			}
 		}
 	}
 	if featured {
 		l.FeaturedProducts.LoadNow(ctx, shopKeys)
 	}
+}
+
+// prefetchInsights loads the counters of every shop for one insights field,
+// and the products they name, when the viewer is platform staff. An owner
+// sees only their own shop's (one shop: its resolver loads them), and
+// anyone else none, so nothing is read for them here.
+func prefetchInsights(ctx context.Context, opCtx *graphql.OperationContext, l *loaders.Loaders, shopKeys []int64, f graphql.CollectedField) {
+	if v, err := auth.FromContext(ctx); err != nil || !v.Staff() {
+		return
+	}
+	key, err := insightsKey(0, f.ArgumentMap(opCtx.Variables))
+	if err != nil {
+		return // the field resolver reports the bad argument
+	}
+	keys := make([]loaders.EventsKey, len(shopKeys))
+	for i, s := range shopKeys {
+		keys[i] = key
+		keys[i].Shop = s
+	}
+	counts, _ := l.EventCounts.LoadNow(ctx, keys)
+	if len(collect(opCtx, f.Selections, []string{"ShopInsights.products", "ProductInsights.product"})) == 0 {
+		return
+	}
+	var ids []int64
+	for _, rows := range counts {
+		for _, r := range rows {
+			if len(ids) == 0 || ids[len(ids)-1] != r.ProductID {
+				ids = append(ids, r.ProductID)
+			}
+		}
+	}
+	l.ProductByID.LoadNow(ctx, ids)
 }
 
 // cardFields are, for each type under a carousel's products, the fields

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -280,14 +279,11 @@ func (r *shopResolver) Insights(ctx context.Context, obj *model.Shop, from time.
 	if !mayManage(ctx, obj.Owner.ID) {
 		return nil, nil
 	}
-	in, err := engagement.ShopInsights(ctx, r.Store, obj.Key, from, to)
-	if errors.Is(err, engagement.ErrRange) {
-		return nil, badUserInput("%v", err)
-	}
+	key, err := eventsKey(obj.Key, from, to)
 	if err != nil {
 		return nil, err
 	}
-	return insightsModel(ctx, in)
+	return shopInsights(ctx, key)
 }
 
 // TotalCount is the resolver for the totalCount field.

@@ -106,17 +106,20 @@ type Insights struct {
 // than MaxRangeDays.
 var ErrRange = fmt.Errorf("from must not be after to, and the range at most %d days", MaxRangeDays)
 
-// ShopInsights sums a shop's counters from the UTC day of from to that of to,
-// inclusive, in one statement. Who may see them is the caller's concern.
-func ShopInsights(ctx context.Context, st *store.Store, shopID int64, from, to time.Time) (Insights, error) {
-	fromDay, toDay := from.UTC().Truncate(24*time.Hour), to.UTC().Truncate(24*time.Hour)
-	if toDay.Before(fromDay) || toDay.Sub(fromDay) >= MaxRangeDays*24*time.Hour {
-		return Insights{}, ErrRange
+// Days returns the UTC days of from and to (store.DayLayout), the inclusive
+// range insights sum over, or ErrRange.
+func Days(from, to time.Time) (fromDay, toDay string, err error) {
+	f, t := from.UTC().Truncate(24*time.Hour), to.UTC().Truncate(24*time.Hour)
+	if t.Before(f) || t.Sub(f) >= MaxRangeDays*24*time.Hour {
+		return "", "", ErrRange
 	}
-	rows, err := st.EventCountsByShop(ctx, shopID, fromDay.Format(store.DayLayout), toDay.Format(store.DayLayout))
-	if err != nil {
-		return Insights{}, err
-	}
+	return f.Format(store.DayLayout), t.Format(store.DayLayout), nil
+}
+
+// Sum turns one shop's counters, summed per product and type and ordered by
+// product id (store.EventCountsByShops), into its insights. Who may see
+// them is the caller's concern.
+func Sum(rows []store.EventCount) Insights {
 	var in Insights
 	for _, r := range rows { // ordered by product id: catalogue order
 		if n := len(in.Products); n == 0 || in.Products[n-1].ProductID != r.ProductID {
@@ -135,5 +138,5 @@ func ShopInsights(ctx context.Context, st *store.Store, shopID int64, from, to t
 	if in.Impressions > 0 {
 		in.ClickThroughRate = float64(in.Clicks) / float64(in.Impressions)
 	}
-	return in, nil
+	return in
 }

@@ -150,3 +150,37 @@ func productCounts(st *store.Store) dataloader.BatchFunc[int64, int] {
 		return out
 	}
 }
+
+// eventCounts reads the counters of every shop asked for the same range of
+// days in one statement: one a request, as insights ask for one range.
+func eventCounts(st *store.Store) dataloader.BatchFunc[EventsKey, []store.EventCount] {
+	return func(ctx context.Context, keys []EventsKey) []*dataloader.Result[[]store.EventCount] {
+		type days struct{ from, to string }
+		byRange := map[days][]int64{}
+		var ranges []days
+		for _, k := range keys {
+			d := days{k.From, k.To}
+			if _, seen := byRange[d]; !seen {
+				ranges = append(ranges, d)
+			}
+			byRange[d] = append(byRange[d], k.Shop)
+		}
+		found := map[EventsKey][]store.EventCount{}
+		errs := map[days]error{}
+		for _, d := range ranges {
+			rows, err := st.EventCountsByShops(ctx, byRange[d], d.from, d.to)
+			if err != nil {
+				errs[d] = err
+				continue
+			}
+			for i, r := range groupByShop(byRange[d], rows, func(c *store.EventCount) int64 { return c.ShopID }) {
+				found[EventsKey{byRange[d][i], d.from, d.to}] = r.Data
+			}
+		}
+		out := make([]*dataloader.Result[[]store.EventCount], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[[]store.EventCount]{Data: found[k], Error: errs[days{k.From, k.To}]}
+		}
+		return out
+	}
+}

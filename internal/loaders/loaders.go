@@ -36,6 +36,13 @@ type PageKey struct {
 	Limit   int
 }
 
+// EventsKey asks for a shop's event counters from day From to day To
+// (store.DayLayout, inclusive).
+type EventsKey struct {
+	Shop     int64
+	From, To string
+}
+
 // Loader is a dataloader that can also load a whole known set of keys at once.
 type Loader[K comparable, V any] struct {
 	*dataloader.Loader[K, V]
@@ -106,6 +113,9 @@ type Loaders struct {
 	ProductPage *Loader[PageKey, []store.Product]
 	// ProductCount loads the number of products of a shop.
 	ProductCount *Loader[int64, int]
+	// EventCounts loads a shop's counters over a range of days, summed per
+	// product and type, by product id.
+	EventCounts *Loader[EventsKey, []store.EventCount]
 
 	cardColumns atomic.Bool
 }
@@ -134,6 +144,7 @@ func New(st *store.Store, obs Observer) *Loaders {
 		ProductByID:  newLoader(obs, "product_by_id", productsByID(st)),
 		ProductPage:  newLoader(obs, "product_page", productPages(st)),
 		ProductCount: newLoader(obs, "product_count", productCounts(st)),
+		EventCounts:  newLoader(obs, "event_counts", eventCounts(st)),
 	}
 	l.FeaturedProducts = newLoader(obs, "featured_products", featuredProducts(st, l.carouselColumns))
 	// A shop loaded by its owner is also known by its id: Product.shop under

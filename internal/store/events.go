@@ -127,17 +127,26 @@ func addEventCounts(counts []EventCount) (string, []any) {
 	return b.String(), args
 }
 
-// EventCountsByShop returns a shop's counters from day from to day to
-// (DayLayout, inclusive), summed per product and type, by product id.
-func (s *Store) EventCountsByShop(ctx context.Context, shopID int64, from, to string) ([]EventCount, error) {
+// EventCountsByShops returns the given shops' counters from day from to day
+// to (DayLayout, inclusive), summed per product and type, ordered by shop,
+// product id and type: one statement for up to 500 shops.
+func (s *Store) EventCountsByShops(ctx context.Context, shopIDs []int64, from, to string) ([]EventCount, error) {
 	const q = `SELECT shop_id, product_id, '' AS day, type, SUM(count) AS count
 		FROM shop_event_counts
-		WHERE shop_id = ? AND day >= ? AND day <= ?
+		WHERE shop_id IN (?) AND day >= ? AND day <= ?
 		GROUP BY shop_id, product_id, type
-		ORDER BY product_id, type`
-	var rows []EventCount
-	if err := s.selectRead(ctx, "event_counts_by_shop", &rows, q, shopID, from, to); err != nil {
-		return nil, fmt.Errorf("event counts by shop: %w", err)
+		ORDER BY shop_id, product_id, type`
+	var out []EventCount
+	for chunk := range slices.Chunk(shopIDs, inChunk) {
+		query, args, err := in(q, chunk, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("event counts by shops: %w", err)
+		}
+		var rows []EventCount
+		if err := s.selectRead(ctx, "event_counts_by_shops", &rows, query, args...); err != nil {
+			return nil, fmt.Errorf("event counts by shops: %w", err)
+		}
+		out = append(out, rows...)
 	}
-	return rows, nil
+	return out, nil
 }

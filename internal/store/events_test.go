@@ -57,7 +57,7 @@ func TestEventCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := st.EventCountsByShop(ctx, shop, "2026-11-21", "2026-11-22")
+	got, err := st.EventCountsByShops(ctx, []int64{shop}, "2026-11-21", "2026-11-22")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestEventCountsConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	got, err := st.EventCountsByShop(ctx, shop, "2026-11-23", "2026-11-23")
+	got, err := st.EventCountsByShops(ctx, []int64{shop}, "2026-11-23", "2026-11-23")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestEventCountsVanishedProduct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.EventCountsByShop(ctx, shop, "2026-11-23", "2026-11-23")
+	got, err := st.EventCountsByShops(ctx, []int64{shop}, "2026-11-23", "2026-11-23")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestEventCountsBatched(t *testing.T) {
 	if got, want := rec.take(), []string{"begin", "add_event_counts", "add_event_counts", "commit"}; !cmp.Equal(got, want) {
 		t.Errorf("statements %v, want %v", got, want)
 	}
-	got, err := st.EventCountsByShop(ctx, shop, "2025-01-01", "2026-12-31")
+	got, err := st.EventCountsByShops(ctx, []int64{shop}, "2025-01-01", "2026-12-31")
 	if err != nil {
 		t.Fatal(err)
 	}
