@@ -11,6 +11,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -161,6 +162,14 @@ type lineInput struct {
 	Products []ProductInput `json:"products"`
 }
 
+// rawLine is a line as read: lineInput with its products still JSON, decoded
+// one by one so that an error names the product's index.
+type rawLine struct {
+	ShopInput
+	Featured *[]string         `json:"featured"`
+	Products []json.RawMessage `json:"products"`
+}
+
 var bom = []byte("\uFEFF")
 
 // readSource reads and validates every line of src on its own; checks that
@@ -200,29 +209,39 @@ func parseLine(b []byte) *shopLine {
 		l.errs = []FieldError{{Message: "the line is not valid UTF-8; files must be UTF-8 encoded", Code: CodeInvalid}}
 		return l
 	}
-	var in lineInput
+	var in rawLine
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		l.errs = []FieldError{jsonError(err)}
+		l.errs = []FieldError{jsonError(err, "must be a JSON object: one shop on each line")}
 		return l
 	}
 	if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
 		l.errs = []FieldError{{Message: "unexpected data after the shop's JSON object; put one shop on each line", Code: CodeInvalid}}
 		return l
 	}
+	products := make([]ProductInput, len(in.Products))
+	for i, raw := range in.Products {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&products[i]); err != nil {
+			l.errs = Prefix([]FieldError{jsonError(err, "must be an object")}, "products", strconv.Itoa(i))
+			return l
+		}
+	}
 	l.ok = true
 	var errs []FieldError
 	l.shop, errs = ValidateShop(in.ShopInput)
 	l.errs = append(l.errs, errs...)
-	l.products, errs = ValidateProducts(in.Products)
+	l.products, errs = ValidateProducts(products)
 	l.errs = append(l.errs, errs...)
 	l.featured = in.Featured
 	return l
 }
 
-// jsonError explains why a line did not decode as a shop object.
-func jsonError(err error) FieldError {
+// jsonError explains why a line did not decode as a shop object, or a
+// product as one; notObject is what to say when the value is of another kind.
+func jsonError(err error, notObject string) FieldError {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -232,7 +251,7 @@ func jsonError(err error) FieldError {
 		return FieldError{Message: "invalid JSON: the line ends inside the object", Code: CodeInvalid}
 	case errors.As(err, &typ):
 		if typ.Field == "" {
-			return FieldError{Message: "must be a JSON object: one shop on each line", Code: CodeInvalid}
+			return FieldError{Message: fmt.Sprintf("%s, not %s", notObject, typ.Value), Code: CodeInvalid}
 		}
 		// The path names the embedded struct of a shop's own fields.
 		field := strings.TrimPrefix(typ.Field, "ShopInput.")
