@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"sort"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
@@ -134,7 +136,39 @@ func NewHandler(o Options) http.Handler {
 		}
 		plain.ServeHTTP(w, r)
 	})
-	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, auth.Middleware(o.Auth, rollout.Middleware(o.Rollout, loaders.Middleware(o.Store, o.Loaders, srv))))
+	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, refuseUnsupported(auth.Middleware(o.Auth, rollout.Middleware(o.Rollout, loaders.Middleware(o.Store, o.Loaders, srv)))))
+}
+
+// refuseUnsupported answers, with a coded error, the requests gqlgen's
+// transports refuse with an error that has no extensions.code: another
+// method, a POST body that is not JSON, a mutation sent with GET. (A GET
+// of a persisted query's hash alone is left to gqlgen, which knows the
+// query.)
+func refuseUnsupported(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+				writeJSONError(w, http.StatusUnsupportedMediaType, "send the request as JSON, with Content-Type: application/json", CodeBadUserInput)
+				return
+			}
+		case http.MethodGet:
+			q := r.URL.Query()
+			if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
+				if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
+					w.Header().Set("Allow", http.MethodPost)
+					writeJSONError(w, http.StatusMethodNotAllowed, fmt.Sprintf("a %s must be sent with POST; GET takes queries only", op.Operation), CodeBadUserInput)
+					return
+				}
+			}
+		case http.MethodOptions, http.MethodHead:
+		default:
+			w.Header().Set("Allow", "GET, POST, OPTIONS, HEAD")
+			writeJSONError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET", CodeBadUserInput)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {

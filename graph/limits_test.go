@@ -120,6 +120,63 @@ func TestBodyLimit(t *testing.T) {
 	s.data(t, `{ shops { totalCount } }`, nil, &got)
 }
 
+// Requests gqlgen's transports would refuse without an extensions.code are
+// refused with one, and with the HTTP status that says why.
+func TestUnsupportedRequestsCoded(t *testing.T) {
+	s := newTestServer(t)
+	get := func(q string) string { return s.URL + "?query=" + url.QueryEscape(q) }
+	for _, tc := range []struct {
+		name, method, url, contentType, body string
+		status                               int
+		allow, msg                           string
+	}{
+		{"PUT", http.MethodPut, s.URL, "application/json", `{"query":"{ shops { totalCount } }"}`, 405, "GET, POST, OPTIONS, HEAD", "send GraphQL requests with POST, or queries with GET"},
+		{"text/plain", http.MethodPost, s.URL, "text/plain", `{"query":"{ shops { totalCount } }"}`, 415, "", "send the request as JSON, with Content-Type: application/json"},
+		{"no content type", http.MethodPost, s.URL, "", `{"query":"{ shops { totalCount } }"}`, 415, "", "send the request as JSON, with Content-Type: application/json"},
+		{"mutation with GET", http.MethodGet, get(`mutation { createShop(input: {name: "x"}) { shop { id } } }`), "", "", 405, "POST", "a mutation must be sent with POST; GET takes queries only"},
+		{"named mutation with GET", http.MethodGet, get(`query Q { shops { totalCount } } mutation M { recordShopEvents(events: []) { accepted } }`) + "&operationName=M", "", "", 405, "POST", "a mutation must be sent with POST; GET takes queries only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, tc.url, strings.NewReader(tc.body))
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var r response
+			if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode != tc.status || res.Header.Get("Allow") != tc.allow || len(r.Errors) != 1 || r.Errors[0].Message != tc.msg || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+				t.Errorf("%d Allow %q %+v, want %d Allow %q and BAD_USER_INPUT %q", res.StatusCode, res.Header.Get("Allow"), r.Errors, tc.status, tc.allow, tc.msg)
+			}
+		})
+	}
+	// What stays: a query with GET, the named query of a document with a
+	// mutation, JSON with a charset.
+	for _, u := range []string{get(`{ shops { totalCount } }`), get(`query Q { shops { totalCount } } mutation M { recordShopEvents(events: []) { accepted } }`) + "&operationName=Q"} {
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: status %d, want 200", u, res.StatusCode)
+		}
+	}
+	res, err := http.Post(s.URL, "application/json; charset=utf-8", strings.NewReader(`{"query":"{ shops { totalCount } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("JSON with a charset: status %d, want 200", res.StatusCode)
+	}
+}
+
 func TestTimeout(t *testing.T) {
 	s := newTestServer(t, withLimits(graph.Limits{Timeout: time.Nanosecond}))
 	e := s.wantError(t, `{ shops { totalCount } }`, nil, "INTERNAL_SERVER_ERROR")
