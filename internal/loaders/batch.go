@@ -109,32 +109,48 @@ func groupByShop[R any](shopIDs []int64, rows []R, shop func(*R) int64) []*datal
 // paged alike, as in a list of shops each showing its first products, share
 // one statement.
 func productPages(st *store.Store) dataloader.BatchFunc[PageKey, []store.Product] {
-	return func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]store.Product] {
-		type window struct {
-			after int64
-			limit int
-		}
-		shopsOf := map[window][]int64{}
-		var order []window
-		for _, k := range keys {
-			w := window{k.AfterID, k.Limit}
-			if _, ok := shopsOf[w]; !ok {
-				order = append(order, w)
-			}
-			shopsOf[w] = append(shopsOf[w], k.Shop)
-		}
-		pages := make(map[PageKey][]store.Product, len(keys))
-		for _, w := range order {
-			rows, err := st.ProductPagesByShopIDs(ctx, shopsOf[w], w.after, w.limit)
-			if err != nil {
-				return failAll[PageKey, []store.Product](keys, err)
-			}
-			for i, res := range groupByShop(shopsOf[w], rows, func(p *store.Product) int64 { return p.ShopID }) {
-				pages[PageKey{shopsOf[w][i], w.after, w.limit}] = res.Data
-			}
-		}
-		return byKey(keys, keys, func(k *PageKey) PageKey { return *k }, func(k *PageKey) []store.Product { return pages[*k] })
+	type window struct {
+		after int64
+		limit int
 	}
+	return func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]store.Product] {
+		return perGroup(ctx, keys,
+			func(k PageKey) (window, int64) { return window{k.AfterID, k.Limit}, k.Shop },
+			func(w window, shop int64) PageKey { return PageKey{shop, w.after, w.limit} },
+			func(ctx context.Context, w window, shops []int64) ([]store.Product, error) {
+				return st.ProductPagesByShopIDs(ctx, shops, w.after, w.limit)
+			},
+			func(p *store.Product) int64 { return p.ShopID })
+	}
+}
+
+// perGroup loads keys that differ by shop and by a group (a page window, a
+// range of days) with one statement a group: group splits a key into its
+// group and shop, key puts them back together, read reads a group's shops'
+// rows ordered by shop, and shop gives a row's shop. A failed statement
+// fails every key.
+func perGroup[K, G comparable, R any](ctx context.Context, keys []K, group func(K) (G, int64), key func(G, int64) K,
+	read func(context.Context, G, []int64) ([]R, error), shop func(*R) int64) []*dataloader.Result[[]R] {
+	shopsOf := map[G][]int64{}
+	var order []G
+	for _, k := range keys {
+		g, s := group(k)
+		if _, ok := shopsOf[g]; !ok {
+			order = append(order, g)
+		}
+		shopsOf[g] = append(shopsOf[g], s)
+	}
+	found := make(map[K][]R, len(keys))
+	for _, g := range order {
+		rows, err := read(ctx, g, shopsOf[g])
+		if err != nil {
+			return failAll[K, []R](keys, err)
+		}
+		for i, res := range groupByShop(shopsOf[g], rows, shop) {
+			found[key(g, shopsOf[g][i])] = res.Data
+		}
+	}
+	return byKey(keys, keys, func(k *K) K { return *k }, func(k *K) []R { return found[*k] })
 }
 
 func productCounts(st *store.Store) dataloader.BatchFunc[int64, int] {
@@ -152,35 +168,16 @@ func productCounts(st *store.Store) dataloader.BatchFunc[int64, int] {
 }
 
 // eventCounts reads the counters of every shop asked for the same range of
-// days in one statement: one a request, as insights ask for one range.
+// days in one statement: one a distinct range, whatever the number of shops.
 func eventCounts(st *store.Store) dataloader.BatchFunc[EventsKey, []store.EventCount] {
+	type days struct{ from, to string }
 	return func(ctx context.Context, keys []EventsKey) []*dataloader.Result[[]store.EventCount] {
-		type days struct{ from, to string }
-		byRange := map[days][]int64{}
-		var ranges []days
-		for _, k := range keys {
-			d := days{k.From, k.To}
-			if _, seen := byRange[d]; !seen {
-				ranges = append(ranges, d)
-			}
-			byRange[d] = append(byRange[d], k.Shop)
-		}
-		found := map[EventsKey][]store.EventCount{}
-		errs := map[days]error{}
-		for _, d := range ranges {
-			rows, err := st.EventCountsByShops(ctx, byRange[d], d.from, d.to)
-			if err != nil {
-				errs[d] = err
-				continue
-			}
-			for i, r := range groupByShop(byRange[d], rows, func(c *store.EventCount) int64 { return c.ShopID }) {
-				found[EventsKey{byRange[d][i], d.from, d.to}] = r.Data
-			}
-		}
-		out := make([]*dataloader.Result[[]store.EventCount], len(keys))
-		for i, k := range keys {
-			out[i] = &dataloader.Result[[]store.EventCount]{Data: found[k], Error: errs[days{k.From, k.To}]}
-		}
-		return out
+		return perGroup(ctx, keys,
+			func(k EventsKey) (days, int64) { return days{k.From, k.To}, k.Shop },
+			func(d days, shop int64) EventsKey { return EventsKey{shop, d.from, d.to} },
+			func(ctx context.Context, d days, shops []int64) ([]store.EventCount, error) {
+				return st.EventCountsByShops(ctx, shops, d.from, d.to)
+			},
+			func(c *store.EventCount) int64 { return c.ShopID })
 	}
 }
