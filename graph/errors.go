@@ -104,20 +104,12 @@ func argumentError(ctx context.Context, gqlErr *gqlerror.Error) *gqlerror.Error 
 	}
 	within := gqlErr.Path[len(at):].String()
 	msg := fmt.Sprintf("%s: %v", within, gqlErr.Err)
-	if t := arg.Value.ExpectedType; t != nil && baseType(t) == "_Any" {
+	if t := arg.Value.ExpectedType; t != nil && t.Name() == "_Any" {
 		msg = within + " must be an object (a representation with a __typename)"
 	}
 	// The path stays the field's: a response path; the message names the
 	// argument and the index.
 	return withCode(ctx, msg, CodeBadUserInput)
-}
-
-// baseType is the named type under a type's lists and non-nulls.
-func baseType(t *ast.Type) string {
-	for t.Elem != nil {
-		t = t.Elem
-	}
-	return t.NamedType
 }
 
 func withCode(ctx context.Context, msg, code string) *gqlerror.Error {

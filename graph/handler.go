@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,7 +19,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
@@ -141,9 +141,9 @@ func NewHandler(o Options) http.Handler {
 
 // refuseUnsupported answers, with a coded error, the requests gqlgen's
 // transports refuse with an error that has no extensions.code: another
-// method, a POST body that is not JSON, a mutation sent with GET. (A GET
-// of a persisted query's hash alone is left to gqlgen, which knows the
-// query.)
+// method (405), a POST body that is not JSON (415). And it gives a code to
+// the errors gqlgen's GET transport writes itself without one (a mutation
+// sent with GET, variables that are not JSON), through codedErrors.
 func refuseUnsupported(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -153,22 +153,71 @@ func refuseUnsupported(next http.Handler) http.Handler {
 				return
 			}
 		case http.MethodGet:
-			q := r.URL.Query()
-			if doc, err := parser.ParseQuery(&ast.Source{Input: q.Get("query")}); err == nil {
-				if op := doc.Operations.ForName(q.Get("operationName")); op != nil && op.Operation != ast.Query {
-					w.Header().Set("Allow", http.MethodPost)
-					writeJSONError(w, http.StatusMethodNotAllowed, fmt.Sprintf("a %s must be sent with POST; GET takes queries only", op.Operation), CodeBadUserInput)
-					return
-				}
-			}
-		case http.MethodOptions, http.MethodHead:
+			c := &codedErrors{ResponseWriter: w}
+			next.ServeHTTP(c, r)
+			c.finish()
+			return
+		case http.MethodOptions:
 		default:
-			w.Header().Set("Allow", "GET, POST, OPTIONS, HEAD")
+			w.Header().Set("Allow", "GET, POST, OPTIONS")
 			writeJSONError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET", CodeBadUserInput)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// codedErrors holds back an error response (status 400 and up) and writes
+// it with BAD_USER_INPUT on each of its errors that has no code.
+type codedErrors struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (c *codedErrors) WriteHeader(status int) {
+	if status >= 400 {
+		c.status = status
+		return
+	}
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *codedErrors) Write(b []byte) (int, error) {
+	if c.status != 0 {
+		return c.body.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+func (c *codedErrors) finish() {
+	if c.status == 0 {
+		return
+	}
+	body := c.body.Bytes()
+	var resp map[string]any
+	if json.Unmarshal(body, &resp) == nil {
+		errs, _ := resp["errors"].([]any)
+		coded := false
+		for _, e := range errs {
+			if e, ok := e.(map[string]any); ok {
+				ext, _ := e["extensions"].(map[string]any)
+				if ext == nil {
+					ext = map[string]any{}
+					e["extensions"] = ext
+				}
+				if ext["code"] == nil {
+					ext["code"] = CodeBadUserInput
+					coded = true
+				}
+			}
+		}
+		if b, err := json.Marshal(resp); err == nil && coded {
+			body = b
+		}
+	}
+	c.ResponseWriter.WriteHeader(c.status)
+	c.ResponseWriter.Write(body)
 }
 
 func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {

@@ -24,8 +24,9 @@ type Limits struct {
 	// introspection.
 	MaxDepth int
 	// MaxComplexity bounds an operation's cost: each field costs 1 plus its
-	// selection, a list costs its selection times its first (or default), and
-	// _entities its selection times the number of representations.
+	// selection, a list costs its selection times its first (or default; at
+	// most the list's bound, which the field then refuses), and _entities its
+	// selection times the number of representations.
 	MaxComplexity int
 	// MaxRepresentations bounds the representations of one _entities call.
 	MaxRepresentations int
@@ -120,7 +121,7 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, opCtx *grap
 			}
 		}
 	}
-	d, deferred := depth(opCtx.Doc.Fragments, op.SelectionSet, map[string]bool{})
+	d, deferred := depth(opCtx.Doc.Fragments, op.SelectionSet, opCtx.Variables, map[string]bool{})
 	if d > p.maxDepth {
 		return limitError(fmt.Sprintf("operation is %d levels deep, more than the limit of %d", d, p.maxDepth))
 	}
@@ -135,10 +136,10 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, opCtx *grap
 }
 
 // depth is how deep a selection set goes, following fragments; introspection
-// fields do not count. deferred is whether a fragment in it carries @defer.
-// visiting guards against fragment cycles, which validation has already
-// rejected.
-func depth(fragments ast.FragmentDefinitionList, set ast.SelectionSet, visiting map[string]bool) (deepest int, deferred bool) {
+// fields do not count. deferred is whether a fragment in it is deferred
+// (isDeferred). visiting guards against fragment cycles, which validation has
+// already rejected.
+func depth(fragments ast.FragmentDefinitionList, set ast.SelectionSet, vars map[string]any, visiting map[string]bool) (deepest int, deferred bool) {
 	for _, sel := range set {
 		var d int
 		var def bool
@@ -147,26 +148,37 @@ func depth(fragments ast.FragmentDefinitionList, set ast.SelectionSet, visiting 
 			if len(s.Name) > 1 && s.Name[:2] == "__" {
 				continue
 			}
-			d, def = depth(fragments, s.SelectionSet, visiting)
+			d, def = depth(fragments, s.SelectionSet, vars, visiting)
 			d++
 		case *ast.InlineFragment:
-			d, def = depth(fragments, s.SelectionSet, visiting)
-			def = def || s.Directives.ForName("defer") != nil
+			d, def = depth(fragments, s.SelectionSet, vars, visiting)
+			def = def || isDeferred(s.Directives, vars)
 		case *ast.FragmentSpread:
 			if visiting[s.Name] {
 				continue
 			}
 			if f := fragments.ForName(s.Name); f != nil {
 				visiting[s.Name] = true
-				d, def = depth(fragments, f.SelectionSet, visiting)
+				d, def = depth(fragments, f.SelectionSet, vars, visiting)
 				delete(visiting, s.Name)
 			}
-			def = def || s.Directives.ForName("defer") != nil
+			def = def || isDeferred(s.Directives, vars)
 		}
 		deepest = max(deepest, d)
 		deferred = deferred || def
 	}
 	return deepest, deferred
+}
+
+// isDeferred reports whether directives defer their fragment: @defer, unless
+// its if argument is false.
+func isDeferred(directives ast.DirectiveList, vars map[string]any) bool {
+	d := directives.ForName("defer")
+	if d == nil {
+		return false
+	}
+	on, ok := d.ArgumentMap(vars)["if"].(bool)
+	return on || !ok
 }
 
 func limitError(msg string) *gqlerror.Error {

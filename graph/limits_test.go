@@ -88,9 +88,22 @@ func TestDeferRefused(t *testing.T) {
 			t.Errorf("%s: errors %+v data %s, want one BAD_USER_INPUT about @defer and no data", q, r.Errors, r.Data)
 		}
 	}
-	// Other directives pass.
-	var got map[string]any
-	s.data(t, `{ shop(id: "1") { id ... @include(if: true) { name } } }`, nil, &got)
+	r, _ := s.post(t, `query($d: Boolean!) { shop(id: "1") { id ... @defer(if: $d) { name } } }`, map[string]any{"d": true})
+	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "@defer is not supported") {
+		t.Errorf("@defer(if: $d) with $d true: %+v", r.Errors)
+	}
+	// @defer(if: false) defers nothing; other directives pass.
+	for _, q := range []string{
+		`{ shop(id: "1") { id ... @include(if: true) { name } } }`,
+		`{ shop(id: "1") { id ... @defer(if: false) { name } } }`,
+		`query($d: Boolean!) { shop(id: "1") { id ...F @defer(if: $d) } } fragment F on Shop { name }`,
+	} {
+		var got struct{ Shop struct{ ID, Name string } }
+		s.data(t, q, map[string]any{"d": false}, &got)
+		if got.Shop.Name == "" {
+			t.Errorf("%s: %+v, want the shop's name", q, got)
+		}
+	}
 }
 
 func TestRepresentationsLimit(t *testing.T) {
@@ -130,11 +143,12 @@ func TestUnsupportedRequestsCoded(t *testing.T) {
 		status                               int
 		allow, msg                           string
 	}{
-		{"PUT", http.MethodPut, s.URL, "application/json", `{"query":"{ shops { totalCount } }"}`, 405, "GET, POST, OPTIONS, HEAD", "send GraphQL requests with POST, or queries with GET"},
+		{"PUT", http.MethodPut, s.URL, "application/json", `{"query":"{ shops { totalCount } }"}`, 405, "GET, POST, OPTIONS", "send GraphQL requests with POST, or queries with GET"},
 		{"text/plain", http.MethodPost, s.URL, "text/plain", `{"query":"{ shops { totalCount } }"}`, 415, "", "send the request as JSON, with Content-Type: application/json"},
 		{"no content type", http.MethodPost, s.URL, "", `{"query":"{ shops { totalCount } }"}`, 415, "", "send the request as JSON, with Content-Type: application/json"},
-		{"mutation with GET", http.MethodGet, get(`mutation { createShop(input: {name: "x"}) { shop { id } } }`), "", "", 405, "POST", "a mutation must be sent with POST; GET takes queries only"},
-		{"named mutation with GET", http.MethodGet, get(`query Q { shops { totalCount } } mutation M { recordShopEvents(events: []) { accepted } }`) + "&operationName=M", "", "", 405, "POST", "a mutation must be sent with POST; GET takes queries only"},
+		{"mutation with GET", http.MethodGet, get(`mutation { recordShopEvents(events: []) { accepted } }`), "", "", 406, "", "GET requests only allow query operations"},
+		{"named mutation with GET", http.MethodGet, get(`query Q { shops { totalCount } } mutation M { recordShopEvents(events: []) { accepted } }`) + "&operationName=M", "", "", 406, "", "GET requests only allow query operations"},
+		{"variables not JSON with GET", http.MethodGet, get(`{ shops { totalCount } }`) + "&variables=notjson", "", "", 400, "", "variables could not be decoded"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, tc.url, strings.NewReader(tc.body))
@@ -166,6 +180,14 @@ func TestUnsupportedRequestsCoded(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Errorf("GET %s: status %d, want 200", u, res.StatusCode)
 		}
+	}
+	head, err := http.Head(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Body.Close()
+	if head.StatusCode != http.StatusMethodNotAllowed || head.Header.Get("Allow") != "GET, POST, OPTIONS" {
+		t.Errorf("HEAD: status %d Allow %q, want 405 and GET, POST, OPTIONS", head.StatusCode, head.Header.Get("Allow"))
 	}
 	res, err := http.Post(s.URL, "application/json; charset=utf-8", strings.NewReader(`{"query":"{ shops { totalCount } }"}`))
 	if err != nil {

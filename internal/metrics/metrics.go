@@ -163,9 +163,10 @@ func (m *Metrics) ObserveBatch(loader string, size int) {
 // under its name while the names are few enough (MaxOperationNames).
 func (m *Metrics) ObserveOperation(name string, d time.Duration, errorCodes []string) {
 	if name == "" {
-		name = "anonymous"
+		name = "anonymous" // the server's own label, outside the bound
+	} else {
+		name = m.opNames.label(name)
 	}
-	name = m.opNames.label(name)
 	outcome := "success"
 	if len(errorCodes) > 0 {
 		outcome = "error"
