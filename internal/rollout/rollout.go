@@ -6,9 +6,11 @@ package rollout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -58,19 +60,28 @@ func ParseCountry(s string) string {
 
 // ParseLanguage returns the primary language of the first tag of an
 // Accept-Language header (SPEC §7): "en" from "en-US,fr;q=0.8", "fr" from
-// "fr;q=0.5, en". Weights are not read (clients list their preferred
-// language first), nor is anything after the first tag, so a malformed tail
-// does not hide the viewer's language. A first tag that is a wildcard, names
-// no known language or is malformed gives "".
+// "fr;q=0.5, en". The other tags are not read (clients list their preferred
+// language first), so a malformed tail does not hide the viewer's language.
+// A first tag that is a wildcard, names no language of its own ("und",
+// private use), is malformed or has q=0 ("not this one") gives "".
 func ParseLanguage(header string) string {
 	first, _, _ := strings.Cut(header, ",")
-	tag, _, _ := strings.Cut(first, ";")
-	t, err := language.Parse(strings.TrimSpace(tag))
-	if err != nil {
-		return ""
+	tag, params, _ := strings.Cut(first, ";")
+	for _, p := range strings.Split(params, ";") {
+		if q, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+			if w, err := strconv.ParseFloat(q, 64); err == nil && w == 0 {
+				return ""
+			}
+		}
 	}
+	t, err := language.Parse(strings.TrimSpace(tag))
+	var unknownPart language.ValueError
+	if err != nil && !errors.As(err, &unknownPart) {
+		return "" // malformed; an unknown variant or extension keeps the tag
+	}
+	// Exact: the tag names its language, rather than x/text guessing one.
 	base, conf := t.Base()
-	if conf == language.No || base.String() == "mul" || base.String() == "und" {
+	if conf != language.Exact {
 		return ""
 	}
 	return base.String()

@@ -26,6 +26,11 @@ func TestParseLanguage(t *testing.T) {
 		"x-klingon":              "", // private use: no known language
 		"; q=1":                  "",
 		",en":                    "",
+		"en;q=0, fr":             "", // the first tag, refused
+		"en;q=0.0":               "",
+		"en;q=0.5":               "en",
+		"und":                    "",   // no language of its own
+		"en-US-foobar":           "en", // an unknown variant keeps the tag
 	} {
 		if got := ParseLanguage(header); got != want {
 			t.Errorf("ParseLanguage(%q) = %q, want %q", header, got, want)
