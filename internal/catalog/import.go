@@ -162,8 +162,8 @@ type lineInput struct {
 	Products []ProductInput `json:"products"`
 }
 
-// rawLine is a line as read: lineInput with its products still JSON, decoded
-// one by one so that an error names the product's index.
+// rawLine is lineInput with its products left as JSON, to decode them one
+// by one and name the index of the one at fault (productError).
 type rawLine struct {
 	ShopInput
 	Featured *[]string         `json:"featured"`
@@ -209,34 +209,47 @@ func parseLine(b []byte) *shopLine {
 		l.errs = []FieldError{{Message: "the line is not valid UTF-8; files must be UTF-8 encoded", Code: CodeInvalid}}
 		return l
 	}
-	var in rawLine
+	var in lineInput
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		l.errs = []FieldError{jsonError(err, "must be a JSON object: one shop on each line")}
+		l.errs = []FieldError{productError(b)}
+		if l.errs[0].Message == "" {
+			l.errs[0] = jsonError(err, "must be a JSON object: one shop on each line")
+		}
 		return l
 	}
 	if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
 		l.errs = []FieldError{{Message: "unexpected data after the shop's JSON object; put one shop on each line", Code: CodeInvalid}}
 		return l
 	}
-	products := make([]ProductInput, len(in.Products))
-	for i, raw := range in.Products {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&products[i]); err != nil {
-			l.errs = Prefix([]FieldError{jsonError(err, "must be an object")}, "products", strconv.Itoa(i))
-			return l
-		}
-	}
 	l.ok = true
 	var errs []FieldError
 	l.shop, errs = ValidateShop(in.ShopInput)
 	l.errs = append(l.errs, errs...)
-	l.products, errs = ValidateProducts(products)
+	l.products, errs = ValidateProducts(in.Products)
 	l.errs = append(l.errs, errs...)
 	l.featured = in.Featured
 	return l
+}
+
+// productError finds, in a line that did not decode, the first product that
+// does not, and explains it under products[i]: encoding/json's errors name
+// no list index. It returns a zero FieldError when the fault is elsewhere.
+func productError(b []byte) FieldError {
+	var in rawLine
+	if json.Unmarshal(b, &in) != nil {
+		return FieldError{}
+	}
+	for i, raw := range in.Products {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		var p ProductInput
+		if err := dec.Decode(&p); err != nil {
+			return Prefix([]FieldError{jsonError(err, "must be an object")}, "products", strconv.Itoa(i))[0]
+		}
+	}
+	return FieldError{}
 }
 
 // jsonError explains why a line did not decode as a shop object, or a
