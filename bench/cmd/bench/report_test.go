@@ -33,11 +33,11 @@ func TestJudge(t *testing.T) {
 		want []string
 	}{
 		{"all met", []result{res("shop", 900, 1500*time.Microsecond, 10*ms, 2), floor, apollo, mercurius},
-			[]string{"2.00 / 2.00 met", "1.50× met", "10.00 ms met", "3.00× met", "1.12× met"}},
+			[]string{"2.000 / 2.000 met", "1.50× met", "10.00 ms met", "3.00× met", "1.12× met"}},
 		{"none met", []result{res("shop", 590, 2100*time.Microsecond, 10*ms+time.Microsecond, 2.01), floor, apollo, mercurius},
-			[]string{"2.01 / 2.01 NOT MET", "2.10× NOT MET", "10.00 ms NOT MET", "1.97× NOT MET", "0.74× NOT MET"}},
+			[]string{"2.010 / 2.010 NOT MET", "2.10× NOT MET", "10.00 ms NOT MET", "1.97× NOT MET", "0.74× NOT MET"}},
 		{"a tie with mercurius is not above it", []result{res("shop", 800, ms, ms, 2), mercurius},
-			[]string{"2.00 / 2.00 met", "- not measured (floor not run)", "1.00 ms met", "- not measured (apollo not run)", "1.00× NOT MET"}},
+			[]string{"2.000 / 2.000 met", "- not measured (floor not run)", "1.00 ms met", "- not measured (apollo not run)", "1.00× NOT MET"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := verdicts(judge(byScenario(tc.rs)["mix"]))
@@ -45,6 +45,14 @@ func TestJudge(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+	// A phase that did not run, a CPU not read: not measured, not met.
+	noHalf := res("shop", 900, 0, 0, 2)
+	noHalf.Half = phase{}
+	got := verdicts(judge(byScenario([]result{noHalf, floor, apollo})["mix"]))
+	want := []string{"- not measured (no half-load phase)", "- not measured (no reading)", "- not measured (no half-load phase)", "3.00× met", "- not measured (mercurius not run)"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if vs := judge(byScenario([]result{floor, apollo})["mix"]); vs != nil {
 		t.Errorf("without the subgraph: %v, want none", vs)
