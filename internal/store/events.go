@@ -137,7 +137,8 @@ func (s *Store) EventCountsByShops(ctx context.Context, shopIDs []int64, from, t
 		GROUP BY shop_id, product_id, type
 		ORDER BY shop_id, product_id, type`
 	var out []EventCount
-	for chunk := range slices.Chunk(shopIDs, inChunk) {
+	// Sorted, so that the chunks' rows follow each other in shop order.
+	for chunk := range slices.Chunk(slices.Sorted(slices.Values(shopIDs)), inChunk) {
 		query, args, err := in(q, chunk, from, to)
 		if err != nil {
 			return nil, fmt.Errorf("event counts by shops: %w", err)

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -160,5 +162,64 @@ func TestEventCountsBatched(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
+	}
+}
+
+// TestEventCountsByShops: several shops' counters in one read, ordered by
+// shop, across the 500-id chunks of the IN list.
+func TestEventCountsByShops(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	const n = 502 // three chunks' worth of ids with the unknown ones below
+	shops := make([]int64, n)
+	products := make([]int64, n)
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		for i := range n {
+			id, err := tx.UpsertShop(ctx, store.ShopWrite{OwnerID: fmt.Sprint(5000 + i), Name: "Shop", StoreURL: "https://s.example"})
+			if err != nil {
+				return err
+			}
+			if err := tx.UpsertProduct(ctx, id, product("A")); err != nil {
+				return err
+			}
+			shops[i] = id
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := st.ProductPagesByShopIDs(ctx, shops, 0, 1)
+	if err != nil || len(pages) != n {
+		t.Fatalf("products %d %v", len(pages), err)
+	}
+	for _, p := range pages {
+		products[slices.Index(shops, p.ShopID)] = p.ID
+	}
+	var add []store.EventCount
+	for i := range n {
+		add = append(add, store.EventCount{ProductID: products[i], Day: "2026-11-23", Type: store.EventClick, Count: int64(i + 1)})
+	}
+	if err := st.AddEventCounts(ctx, add); err != nil {
+		t.Fatal(err)
+	}
+	// Asked in reverse, with unknown shops: every known one, ordered by shop.
+	ask := append([]int64{999999, 999998}, shops...)
+	slices.Reverse(ask)
+	got, err := st.EventCountsByShops(ctx, ask, "2026-11-23", "2026-11-23")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != n {
+		t.Fatalf("%d rows, want %d", len(got), n)
+	}
+	for i, c := range got {
+		if i > 0 && got[i-1].ShopID >= c.ShopID {
+			t.Fatalf("row %d: shop %d after %d, want ascending shops", i, c.ShopID, got[i-1].ShopID)
+		}
+		k := slices.Index(shops, c.ShopID)
+		if c.ProductID != products[k] || c.Type != store.EventClick || c.Count != int64(k+1) {
+			t.Errorf("shop %d: %+v, want %d clicks on %d", c.ShopID, c, k+1, products[k])
+		}
 	}
 }
