@@ -45,6 +45,7 @@ type config struct {
 	duration, warmup time.Duration
 	conc             uint64
 	bodies, tweets   int
+	rounds           int
 	verify           int
 	targets          []string
 	scenarios        []string
@@ -66,6 +67,7 @@ func main() {
 	flag.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured load before each scenario")
 	flag.Uint64Var(&c.conc, "conc", 8, "workers (connections) of the max-throughput phase")
 	flag.IntVar(&c.bodies, "bodies", 400, "distinct timelines per scenario, rotated")
+	flag.IntVar(&c.rounds, "rounds", 3, "rounds: every target is measured once a round, in turn, and the report gives each figure's median over the rounds")
 	flag.IntVar(&c.tweets, "tweets", 100, "Tweet representations per timeline")
 	flag.IntVar(&c.verify, "verify", 20, "timelines per scenario whose answers must equal the first target's")
 	flag.StringVar(&targets, "targets", "shop,floor,apollo,mercurius", "targets, in order: shop, floor, apollo, mercurius, and the names given to -also")
@@ -117,7 +119,8 @@ type report struct {
 	Dataset  string               `json:"dataset"`
 	Load     string               `json:"load"`
 	Results  []result             `json:"results"`
-	Targets  map[string][]verdict `json:"targets"` // by scenario: the subgraph against issue 7's targets
+	Targets  map[string][]verdict `json:"targets"`          // by scenario: the subgraph against issue 7's targets
+	Rounds   [][]result           `json:"rounds,omitempty"` // each round's results, when there were several
 	RSS      map[string]string    `json:"peak_rss"`
 	Skipped  map[string]string    `json:"skipped"`
 	Finished time.Time            `json:"finished"`
@@ -210,8 +213,8 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		Machine: machine(ctx),
 		Dataset: fmt.Sprintf("%d profiles, %d shops (%d active), %d products; %d distinct timelines of %d Tweet representations per scenario",
 			cfg.Profiles, nShops, len(merchants), nProducts, c.bodies, c.tweets),
-		Load: fmt.Sprintf("vegeta on loopback; per scenario: %s warm-up, %s closed loop with %d workers (max throughput), %s open loop at half of it (latency); Node targets: %d processes",
-			c.warmup, c.duration, c.conc, c.duration, c.nodeWorkers),
+		Load: fmt.Sprintf("vegeta on loopback; per scenario: %s warm-up, %s closed loop with %d workers (max throughput), %s open loop at half of it (latency); %d round(s), targets in turn, each figure the median over the rounds; Node targets: %d processes",
+			c.warmup, c.duration, c.conc, c.duration, max(c.rounds, 1), c.nodeWorkers),
 		RSS:     map[string]string{},
 		Skipped: map[string]string{},
 	}
@@ -237,88 +240,118 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 	refs := map[string][][]byte{}
 	goEnv := c.serverEnv
 
-	for _, name := range c.targets {
+	peak := map[string][2]int64{} // target: peak RSS (KiB) and processes, over the rounds
+	// round starts each target in turn, measures it on every scenario and
+	// stops it.
+	round := func(round int) (results []result, err error) {
+		for _, name := range c.targets {
+			if ctx.Err() != nil {
+				break
+			}
+			if _, skipped := rep.Skipped[name]; skipped {
+				continue
+			}
+			var argv, env []string
+			switch name {
+			case "shop":
+				argv, env = []string{shopBin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, goEnv
+				if c.pprofDir != "" {
+					argv = []string{profBin, "-addr", "127.0.0.1:0", "-db", dsn}
+				}
+			case "floor":
+				argv, env = []string{floorBin, "-addr", "127.0.0.1:0", "-db", dsn}, goEnv
+			case "apollo", "mercurius":
+				if !nodeChecked {
+					nodeChecked, nodeErr = true, ensureNode(ctx, nodeDir, c.npmInstall)
+				}
+				if nodeErr != nil {
+					rep.Skipped[name] = nodeErr.Error()
+					progress("skipping %s: %v", name, nodeErr)
+					continue
+				}
+				argv = []string{"node", filepath.Join(nodeDir, name+".mjs"), "--db", db, "--addr", "127.0.0.1:0", "--workers", strconv.Itoa(c.nodeWorkers)}
+			default:
+				v, ok := alsoBins[name]
+				if !ok {
+					return nil, fmt.Errorf("unknown target %q", name)
+				}
+				argv, env = []string{v.bin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, append(append([]string(nil), goEnv...), v.env...)
+			}
+			progress("starting %s", name)
+			s, err := start(ctx, name, work, argv, env)
+			if err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				rep.Skipped[name] = err.Error()
+				progress("skipping %s: %v", name, err)
+				continue
+			}
+			ss.add(s)
+			for _, scName := range c.scenarios {
+				if ctx.Err() != nil {
+					break
+				}
+				r := result{Target: name, Scenario: scName}
+				b := bodies[scName]
+				r.Mismatch = verify(s, b[:min(c.verify, len(b))], refs, scName)
+				if r.Mismatch != "" {
+					progress("%s %s: %s", name, scName, r.Mismatch)
+				}
+				progress("%s %s: warm-up %s", name, scName, c.warmup)
+				attack(ctx, s, b, 0, c.conc, c.warmup)
+				var prof chan error
+				if c.pprofDir != "" && name == "shop" && round == 0 {
+					prof = make(chan error, 1)
+					go func() { prof <- cpuProfile(s, filepath.Join(c.pprofDir, "cpu-"+scName+".pprof"), c.duration) }()
+				}
+				r.Max = attack(ctx, s, b, 0, c.conc, c.duration)
+				if prof != nil {
+					if err := <-prof; err != nil {
+						progress("cpu profile: %v", err)
+					}
+				}
+				progress("%s %s: max %.0f req/s, %v CPU/req, %.2f statements/req, %d errors", name, scName, r.Max.Throughput, r.Max.CPU.Round(time.Microsecond), r.Max.Statements, r.Max.Errors)
+				half := int(r.Max.Throughput / 2)
+				if half < 1 {
+					half = 1
+				}
+				r.Half = attack(ctx, s, b, half, c.conc, c.duration)
+				progress("%s %s: at %d req/s p50 %v p99 %v, %d errors", name, scName, half, r.Half.P50.Round(time.Microsecond), r.Half.P99.Round(time.Microsecond), r.Half.Errors)
+				results = append(results, r)
+			}
+			if kib, procs := s.peakRSS(); kib > peak[name][0] {
+				peak[name] = [2]int64{kib, int64(procs)}
+			}
+			if c.pprofDir != "" && name == "shop" && round == 0 {
+				copyFile(profBin, filepath.Join(c.pprofDir, "profserve"))
+			}
+			s.stop()
+		}
+		return results, nil
+	}
+
+	var rounds [][]result
+	for i := range max(c.rounds, 1) {
 		if ctx.Err() != nil {
 			break
 		}
-		var argv, env []string
-		switch name {
-		case "shop":
-			argv, env = []string{shopBin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, goEnv
-			if c.pprofDir != "" {
-				argv = []string{profBin, "-addr", "127.0.0.1:0", "-db", dsn}
-			}
-		case "floor":
-			argv, env = []string{floorBin, "-addr", "127.0.0.1:0", "-db", dsn}, goEnv
-		case "apollo", "mercurius":
-			if !nodeChecked {
-				nodeChecked, nodeErr = true, ensureNode(ctx, nodeDir, c.npmInstall)
-			}
-			if nodeErr != nil {
-				rep.Skipped[name] = nodeErr.Error()
-				progress("skipping %s: %v", name, nodeErr)
-				continue
-			}
-			argv = []string{"node", filepath.Join(nodeDir, name+".mjs"), "--db", db, "--addr", "127.0.0.1:0", "--workers", strconv.Itoa(c.nodeWorkers)}
-		default:
-			v, ok := alsoBins[name]
-			if !ok {
-				return fmt.Errorf("unknown target %q", name)
-			}
-			argv, env = []string{v.bin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, append(append([]string(nil), goEnv...), v.env...)
-		}
-		progress("starting %s", name)
-		s, err := start(ctx, name, work, argv, env)
+		progress("round %d of %d", i+1, max(c.rounds, 1))
+		results, err := round(i)
 		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			rep.Skipped[name] = err.Error()
-			progress("skipping %s: %v", name, err)
-			continue
+			return err
 		}
-		ss.add(s)
-		for _, scName := range c.scenarios {
-			if ctx.Err() != nil {
-				break
-			}
-			r := result{Target: name, Scenario: scName}
-			b := bodies[scName]
-			r.Mismatch = verify(s, b[:min(c.verify, len(b))], refs, scName)
-			if r.Mismatch != "" {
-				progress("%s %s: %s", name, scName, r.Mismatch)
-			}
-			progress("%s %s: warm-up %s", name, scName, c.warmup)
-			attack(ctx, s, b, 0, c.conc, c.warmup)
-			var prof chan error
-			if c.pprofDir != "" && name == "shop" {
-				prof = make(chan error, 1)
-				go func() { prof <- cpuProfile(s, filepath.Join(c.pprofDir, "cpu-"+scName+".pprof"), c.duration) }()
-			}
-			r.Max = attack(ctx, s, b, 0, c.conc, c.duration)
-			if prof != nil {
-				if err := <-prof; err != nil {
-					progress("cpu profile: %v", err)
-				}
-			}
-			progress("%s %s: max %.0f req/s, %v CPU/req, %.2f statements/req, %d errors", name, scName, r.Max.Throughput, r.Max.CPU.Round(time.Microsecond), r.Max.Statements, r.Max.Errors)
-			half := int(r.Max.Throughput / 2)
-			if half < 1 {
-				half = 1
-			}
-			r.Half = attack(ctx, s, b, half, c.conc, c.duration)
-			progress("%s %s: at %d req/s p50 %v p99 %v, %d errors", name, scName, half, r.Half.P50.Round(time.Microsecond), r.Half.P99.Round(time.Microsecond), r.Half.Errors)
-			rep.Results = append(rep.Results, r)
-		}
-		kib, procs := s.peakRSS()
-		rep.RSS[name] = fmt.Sprintf("%.1f MiB (%d process%s)", float64(kib)/1024, procs, plural(procs))
-		if c.pprofDir != "" && name == "shop" {
-			copyFile(profBin, filepath.Join(c.pprofDir, "profserve"))
-		}
-		s.stop()
+		rounds = append(rounds, results)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	for name, p := range peak {
+		rep.RSS[name] = fmt.Sprintf("%.1f MiB (%d process%s)", float64(p[0])/1024, p[1], plural(int(p[1])))
+	}
+	rep.Results = medians(rounds)
+	if len(rounds) > 1 {
+		rep.Rounds = rounds
 	}
 	rep.Finished = time.Now().UTC()
 	rep.Targets = map[string][]verdict{}
