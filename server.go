@@ -17,17 +17,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
@@ -134,6 +137,10 @@ type serveConfig struct {
 	shutdownTimeout           time.Duration
 	introspection             bool
 	apqCacheSize              int
+	apqCacheBytes             int64
+	queryCacheSize            int
+	queryCacheBytes           int64
+	memoryLimit               string
 	limits                    graph.Limits
 	auth                      authConfig
 	rollout                   struct{ countries, languages, platforms, merchants string }
@@ -168,10 +175,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.IntVar(&c.limits.MaxDepth, "max-depth", graph.DefaultMaxDepth, "deepest selection an operation may have (env SHOP_MAX_DEPTH)")
 	fs.IntVar(&c.limits.MaxComplexity, "max-complexity", graph.DefaultMaxComplexity, "highest operation complexity; lists cost their selection times first (env SHOP_MAX_COMPLEXITY)")
 	fs.IntVar(&c.limits.MaxRepresentations, "max-representations", graph.DefaultMaxRepresentations, "most representations in one _entities call (env SHOP_MAX_REPRESENTATIONS)")
+	fs.IntVar(&c.limits.MaxFields, "max-fields", graph.DefaultMaxFields, "most fields an operation may expand to, a fragment counted at every place it is spread (env SHOP_MAX_FIELDS)")
+	fs.IntVar(&c.limits.MaxQueryBytes, "max-query-bytes", graph.DefaultMaxQueryBytes, "longest query document, in bytes; variables are bounded by -max-body-bytes (env SHOP_MAX_QUERY_BYTES)")
+	fs.IntVar(&c.limits.MaxTokens, "max-tokens", graph.DefaultMaxTokens, "most tokens a query document may have (env SHOP_MAX_TOKENS)")
 	fs.Int64Var(&c.limits.MaxBodyBytes, "max-body-bytes", graph.DefaultMaxBodyBytes, "largest request body; larger is refused with 413 (env SHOP_MAX_BODY_BYTES)")
 	fs.DurationVar(&c.limits.Timeout, "request-timeout", graph.DefaultTimeout, "longest a GraphQL request may take (env SHOP_REQUEST_TIMEOUT)")
 	fs.BoolVar(&c.introspection, "introspection", true, "answer __schema and __type; _service answers either way (env SHOP_INTROSPECTION)")
-	fs.IntVar(&c.apqCacheSize, "apq-cache-size", 1000, "automatic persisted queries kept; 0 turns APQ off (env SHOP_APQ_CACHE_SIZE)")
+	fs.IntVar(&c.apqCacheSize, "apq-cache-size", graph.DefaultAPQCacheSize, "automatic persisted queries kept, at most; 0 turns APQ off (env SHOP_APQ_CACHE_SIZE)")
+	fs.Int64Var(&c.apqCacheBytes, "apq-cache-bytes", graph.DefaultAPQCacheBytes, "bytes of query text the persisted queries may hold (env SHOP_APQ_CACHE_BYTES)")
+	fs.IntVar(&c.queryCacheSize, "query-cache-size", graph.DefaultQueryCacheSize, "parsed query documents kept, at most (env SHOP_QUERY_CACHE_SIZE)")
+	fs.Int64Var(&c.queryCacheBytes, "query-cache-bytes", graph.DefaultQueryCacheBytes, "bytes the parsed query documents may hold, estimated (env SHOP_QUERY_CACHE_BYTES)")
+	fs.StringVar(&c.memoryLimit, "memory-limit", "auto", "the Go runtime's soft memory limit: auto (90 % of the cgroup's limit, else of the machine's memory), off, or bytes such as 512MiB; GOMEMLIMIT wins when set (env SHOP_MEMORY_LIMIT)")
 	fs.StringVar(&c.rollout.countries, "rollout-countries", "", "comma list of ISO 3166 countries whose viewers see shops; empty = all (env SHOP_ROLLOUT_COUNTRIES)")
 	fs.StringVar(&c.rollout.languages, "rollout-languages", "", "comma list of languages (Accept-Language) whose viewers see shops; empty = all (env SHOP_ROLLOUT_LANGUAGES)")
 	fs.StringVar(&c.rollout.platforms, "rollout-platforms", "", "comma list of ios, android, web whose viewers see shops; empty = all (env SHOP_ROLLOUT_PLATFORMS)")
@@ -190,6 +204,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		"request-timeout":     "SHOP_REQUEST_TIMEOUT",
 		"introspection":       "SHOP_INTROSPECTION",
 		"apq-cache-size":      "SHOP_APQ_CACHE_SIZE",
+		"apq-cache-bytes":     "SHOP_APQ_CACHE_BYTES",
+		"query-cache-size":    "SHOP_QUERY_CACHE_SIZE",
+		"query-cache-bytes":   "SHOP_QUERY_CACHE_BYTES",
+		"max-fields":          "SHOP_MAX_FIELDS",
+		"max-query-bytes":     "SHOP_MAX_QUERY_BYTES",
+		"max-tokens":          "SHOP_MAX_TOKENS",
+		"memory-limit":        "SHOP_MEMORY_LIMIT",
 	})
 	if err != nil {
 		return err
@@ -205,8 +226,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("-seed must be demo or none, got %q", c.seed)
 	}
 	l := c.limits
-	if l.MaxDepth < 1 || l.MaxComplexity < 1 || l.MaxRepresentations < 1 || l.MaxBodyBytes < 1 || l.Timeout <= 0 || c.apqCacheSize < 0 {
-		return errors.New("-max-depth, -max-complexity, -max-representations, -max-body-bytes and -request-timeout must be positive, -apq-cache-size zero or more")
+	if l.MaxDepth < 1 || l.MaxComplexity < 1 || l.MaxRepresentations < 1 || l.MaxFields < 1 || l.MaxQueryBytes < 1 || l.MaxTokens < 1 ||
+		l.MaxBodyBytes < 1 || l.Timeout <= 0 || c.queryCacheSize < 1 || c.queryCacheBytes < 1 || c.apqCacheBytes < 1 || c.apqCacheSize < 0 {
+		return errors.New("-max-depth, -max-complexity, -max-representations, -max-fields, -max-query-bytes, -max-tokens, -max-body-bytes, -request-timeout, " +
+			"-query-cache-size, -query-cache-bytes and -apq-cache-bytes must be positive, -apq-cache-size zero or more")
 	}
 	c.limits.NoIntrospection = !c.introspection
 	if c.rules, err = rollout.ParseRules(c.rollout.countries, c.rollout.languages, c.rollout.platforms, c.rollout.merchants); err != nil {
@@ -214,6 +237,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	logger, err := newLogger(c.logFormat, stderr)
 	if err != nil {
+		return err
+	}
+	if err := setMemoryLimit(c.memoryLimit, getenv, logger); err != nil {
 		return err
 	}
 	if c.auth.verifier, err = setupAuth(c.auth, getenv, logger); err != nil {
@@ -266,6 +292,53 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// setMemoryLimit sets the Go runtime's soft memory limit, so that the
+// garbage collector works harder before the process runs out of memory
+// rather than after: auto is 90 % of the cgroup's memory limit, else of the
+// machine's memory (automemlimit); off sets none; anything else is a size
+// such as 512MiB. GOMEMLIMIT, which the runtime reads itself, wins.
+func setMemoryLimit(v string, getenv func(string) string, logger *slog.Logger) error {
+	if getenv("GOMEMLIMIT") != "" {
+		logger.Info("memory limit from GOMEMLIMIT", "bytes", debug.SetMemoryLimit(-1))
+		return nil
+	}
+	switch v {
+	case "off":
+		return nil
+	case "auto":
+		n, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.ApplyFallback(memlimit.FromCgroup, memlimit.FromSystem)))
+		if err != nil {
+			return fmt.Errorf("-memory-limit auto: %w", err)
+		}
+		logger.Info("memory limit", "bytes", n)
+		return nil
+	}
+	n, err := parseBytes(v)
+	if err != nil {
+		return fmt.Errorf("-memory-limit must be auto, off or a size such as 512MiB: %w", err)
+	}
+	debug.SetMemoryLimit(n)
+	logger.Info("memory limit", "bytes", n)
+	return nil
+}
+
+// parseBytes reads a size: a whole number of bytes, or one with a unit of
+// KiB, MiB or GiB.
+func parseBytes(v string) (int64, error) {
+	mult := int64(1)
+	for unit, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if num, ok := strings.CutSuffix(v, unit); ok {
+			v, mult = num, m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a positive size", v)
+	}
+	return n * mult, nil
 }
 
 // printReport prints every bad line of a failed import.
@@ -371,11 +444,11 @@ func (p *pageWriter) Header() http.Header {
 func (p *pageWriter) WriteHeader(int) {}
 
 func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveConfig) http.Handler {
-	apq := c.apqCacheSize
-	if apq == 0 {
-		apq = -1 // off
-	}
-	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, Rollout: c.rules, APQCacheSize: apq, Auth: c.auth.verifier})
+	gql := graph.NewHandler(graph.Options{
+		Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, Rollout: c.rules, Auth: c.auth.verifier,
+		QueryCacheSize: c.queryCacheSize, QueryCacheBytes: c.queryCacheBytes,
+		APQCacheSize: c.apqCacheSize, APQCacheBytes: c.apqCacheBytes, APQOff: c.apqCacheSize == 0,
+	})
 	ide := idePage()
 	mux := http.NewServeMux()
 	mux.Handle("/query", m.Instrument("/query", gql))

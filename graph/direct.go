@@ -218,8 +218,18 @@ func (w *directWriter) collect(sel ast.SelectionSet, typ string) ([]graphql.Coll
 			return c.fields, c.keys
 		}
 	}
-	c := collected{sel: &sel[0], n: len(sel), typ: typ, fields: graphql.CollectFields(w.opCtx, sel, implementorsOf(typ))}
-	for _, f := range c.fields {
+	c := collected{sel: &sel[0], n: len(sel), typ: typ}
+	seen := map[string]bool{}
+	for _, f := range graphql.CollectFields(w.opCtx, sel, implementorsOf(typ)) {
+		// CollectFields keeps a field selected on the union and on the type
+		// (__typename on _Entity and on Profile) twice under one name; a
+		// response names a member once, the first (as gqlgen's field sets
+		// write it).
+		if seen[f.Alias] {
+			continue
+		}
+		seen[f.Alias] = true
+		c.fields = append(c.fields, f)
 		var key bytes.Buffer
 		graphql.MarshalString(f.Alias).MarshalGQL(&key)
 		key.WriteByte(':')

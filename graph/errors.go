@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -53,6 +54,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			// gqlgen's own errors (argument and variable coercion, validation)
 			// describe the client's request.
 			gqlErr = graphql.DefaultErrorPresenter(ctx, err)
+			gqlErr.Message = requestMessage(gqlErr.Message, gqlErr.Path)
 			if gqlErr.Extensions == nil {
 				gqlErr.Extensions = map[string]any{}
 			}
@@ -77,6 +79,32 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return withCode(ctx, "internal error", CodeInternal)
 	}
+}
+
+// maxMessageBytes bounds the message of an error about the request: it
+// must not grow with the request.
+const maxMessageBytes = 500
+
+// requestMessage rewrites the messages of gqlgen's and gqlparser's errors
+// about a request that do not say what is wrong, or that quote the request
+// whole, and bounds every one: gqlgen's POST transport quotes a body that is
+// not JSON in full (a megabyte-long message for a megabyte-long body);
+// gqlparser reports an Int variable that is not a 64-bit integer (1e2,
+// 1e400) as "cannot use value 0 as Int".
+func requestMessage(msg string, path ast.Path) string {
+	if rest, ok := strings.CutPrefix(msg, "json request body could not be decoded: "); ok {
+		reason, _, _ := strings.Cut(rest, " body:")
+		msg = "the request body is not valid JSON: " + reason
+	}
+	if len(path) == 2 && path[0] == ast.PathName("variable") && strings.HasPrefix(msg, "cannot use value ") {
+		switch {
+		case strings.HasSuffix(msg, " as Int"):
+			msg = fmt.Sprintf("variable $%s must be an Int: a whole number written without a fraction or an exponent, from -9223372036854775808 to 9223372036854775807", path[1])
+		case strings.HasSuffix(msg, " as Float"):
+			msg = fmt.Sprintf("variable $%s must be a Float: a finite number", path[1])
+		}
+	}
+	return truncate(msg, maxMessageBytes)
 }
 
 // argumentError presents an argument that gqlgen's generated code could not

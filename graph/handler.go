@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -16,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/apollofederatedtracingv1"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -50,11 +50,16 @@ type Options struct {
 	Loaders    loaders.Observer
 	Operations OperationObserver
 	// QueryCacheSize is how many parsed and validated query documents are
-	// kept; 0 means 1,000.
-	QueryCacheSize int
-	// APQCacheSize is how many automatic persisted queries are kept; 0 means
-	// 1,000, negative turns APQ off.
-	APQCacheSize int
+	// kept, at most; QueryCacheBytes about how many bytes they may hold.
+	// 0 means DefaultQueryCacheSize, DefaultQueryCacheBytes.
+	QueryCacheSize  int
+	QueryCacheBytes int64
+	// APQCacheSize is how many automatic persisted queries are kept, at
+	// most; APQCacheBytes how many bytes of query text they may hold. 0
+	// means DefaultAPQCacheSize, DefaultAPQCacheBytes; APQOff turns APQ off.
+	APQCacheSize  int
+	APQCacheBytes int64
+	APQOff        bool
 	// Rollout restricts who sees Shop Modules on profiles and tweets; the
 	// zero value restricts nothing.
 	Rollout rollout.Rules
@@ -78,20 +83,16 @@ func NewHandler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.QueryCacheSize == 0 {
-		o.QueryCacheSize = 1000
-	}
-	if o.APQCacheSize == 0 {
-		o.APQCacheSize = 1000
-	}
+	o.QueryCacheSize = cmp.Or(o.QueryCacheSize, DefaultQueryCacheSize)
+	o.QueryCacheBytes = cmp.Or(o.QueryCacheBytes, DefaultQueryCacheBytes)
+	o.APQCacheSize = cmp.Or(o.APQCacheSize, DefaultAPQCacheSize)
+	o.APQCacheBytes = cmp.Or(o.APQCacheBytes, DefaultAPQCacheBytes)
 	limits := o.Limits.withDefaults()
-	cfg := Config{Resolvers: &Resolver{Store: o.Store}}
-	setComplexity(&cfg.Complexity)
-	es := NewExecutableSchema(cfg)
-	queries := lru.New[*ast.QueryDocument](o.QueryCacheSize)
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: o.Store}})
+	queries := newByteCache(o.QueryCacheSize, o.QueryCacheBytes, queryWeight)
 	var persisted graphql.Cache[string]
-	if o.APQCacheSize > 0 {
-		persisted = lru.New[string](o.APQCacheSize)
+	if !o.APQOff {
+		persisted = newByteCache(o.APQCacheSize, o.APQCacheBytes, func(hash, query string) int64 { return int64(len(hash) + len(query)) })
 	}
 	shapes := entityShapes(es.Schema())
 	entities := entitiesMiddleware(shapes, limits.MaxRepresentations)
@@ -104,8 +105,11 @@ func NewHandler(o Options) http.Handler {
 		srv.AddTransport(rawData{transport.GET{}})
 		srv.AddTransport(rawData{transport.POST{}})
 		srv.SetQueryCache(queries)
-		srv.Use(operationPolicy{maxDepth: limits.MaxDepth, noIntrospection: limits.NoIntrospection})
-		srv.Use(extension.FixedComplexityLimit(limits.MaxComplexity))
+		srv.SetParserTokenLimit(limits.MaxTokens)
+		srv.SetValidationRulesFn(validationRules)
+		// First: it refuses an overlong query before the persisted-query
+		// extension keeps it.
+		srv.Use(operationPolicy{limits: limits})
 		if persisted != nil {
 			srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 		}
