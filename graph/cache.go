@@ -15,7 +15,8 @@ import (
 // does not flush the gateway's few hot ones.
 
 // byteCache is a graphql.Cache[T] that holds at most maxEntries entries
-// and about maxBytes bytes, as weigh estimates them.
+// and maxBytes bytes, as weigh estimates them. otter applies evictions in
+// batches: between two, the cache may hold a write buffer's worth more.
 type byteCache[T any] struct {
 	c *otter.Cache[string, T]
 }
@@ -45,8 +46,12 @@ func (b *byteCache[T]) weightedSize() int64 { return int64(b.c.WeightedSize()) }
 // into, and its nodes, each a few hundred bytes of structs, slices and
 // positions.
 func queryWeight(query string, doc *ast.QueryDocument) int64 {
-	return int64(len(query)) + nodeBytes*int64(countNodes(doc))
+	return docBytes + int64(len(query)) + nodeBytes*int64(countNodes(doc))
 }
+
+// docBytes is what a document holds besides its text and nodes: the
+// document, its source, its lists.
+const docBytes = 1 << 10
 
 // nodeBytes is what one AST node holds, measured (TestQueryWeight).
 const nodeBytes = 320

@@ -85,6 +85,8 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 			map[string]any{"reps": []any{profile("2001"), map[string]any{"__typename": "Nope", "id": "1"}, profile(true)}}, nil, false},
 		{"literal representations", `{ _entities(representations: [{__typename: "Profile", id: "2001"}, {__typename: "Tweet", id: "t", author: {id: "2002"}}]) {
 		  ... on Profile { shop { name } } ... on Tweet { shop { name featuredProducts { sku } } } } }`, nil, nil, true},
+		{"__typename on the union and on the type", `query($reps: [_Any!]!) { _entities(representations: $reps) { __typename
+		  ... on Profile { __typename t: __typename shop { __typename } } ... on _Entity { __typename } ... on Tweet { __typename id } } }`, nil, nil, true},
 		{"no representations", `{ _entities(representations: []) { __typename } }`, nil, nil, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +102,9 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 			want, wantStmts := rawPost(t, executor, tt.headers, tt.query, vars)
 			if !bytes.Equal(got, want) {
 				t.Errorf("direct path:\n%s\ngqlgen:\n%s", got, want)
+			}
+			if err := checkJSON(got); err != nil {
+				t.Errorf("direct path: %v:\n%s", err, got)
 			}
 			if gotStmts != wantStmts {
 				t.Errorf("%d statements on the direct path, %d through gqlgen", gotStmts, wantStmts)
