@@ -23,8 +23,10 @@ const productColumnsP = `p.id, p.shop_id, p.sku, p.title, p.description, p.url,
 	p.created_at, p.updated_at`
 
 // ShopsByOwnerIDs returns the shops, in any status, owned by the given profiles,
-// in no particular order; profiles without a shop are simply absent.
+// in no particular order; profiles without a shop are simply absent, and so
+// are ids no row can hold (storable).
 func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop, error) {
+	ownerIDs = storableKeys(ownerIDs)
 	if len(ownerIDs) == 0 {
 		return nil, nil
 	}
@@ -68,6 +70,9 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 
 // ShopByOwnerID returns the shop owned by the profile, or ErrNotFound.
 func (s *Store) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
+	if !storable(ownerID) {
+		return Shop{}, ErrNotFound
+	}
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
 	var shop Shop
 	err := s.getRead(ctx, "shop_by_owner_id", &shop, q, ownerID)
