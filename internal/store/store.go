@@ -163,15 +163,7 @@ func redact(dsn string) string {
 
 // Migrate brings the schema up to date with the embedded migrations.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	dialect := goose.DialectSQLite3
-	if s.dialect == dialectPostgres {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, s.write.DB, sub)
+	p, err := s.migrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -179,6 +171,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// migrations returns the goose provider of the dialect's migrations, run on
+// the write pool.
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	if s.dialect == dialectPostgres {
+		dialect = goose.DialectPostgres
+	}
+	return goose.NewProvider(dialect, s.write.DB, sub)
 }
 
 // Ping reports whether the database answers.
