@@ -17,3 +17,9 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	}
 	return nil
 }
+
+// SelectRead is selectRead, for tests of the read path with statements of
+// their own.
+func (s *Store) SelectRead(ctx context.Context, name string, dest any, q string, args ...any) error {
+	return s.selectRead(ctx, name, dest, q, args...)
+}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 const shopColumns = `id, owner_id, name, description, store_url, status, created_at, updated_at`
@@ -268,38 +270,43 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 
 // queryRead runs a read statement and hands each row to each, counted under
 // name. On SQLite the rows come straight from the driver's connection
-// (queryDriver); on PostgreSQL through database/sql, whose retry on a
-// broken pooled connection a server restart needs.
-func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each func(*row)) (err error) {
-	start := time.Now()
-	defer func() { s.observe(ctx, name, start, err) }()
+// (queryDriver); on PostgreSQL through database/sql, retried once on a live
+// connection when the pooled one was broken before any row arrived
+// (retryRead).
+func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each func(*row)) error {
 	q = s.read.Rebind(q)
 	if s.dialect == dialectSQLite {
-		return s.queryDriver(ctx, q, args, each)
-	}
-	rows, err := s.read.QueryContext(ctx, q, args...)
-	if err != nil {
+		start := time.Now()
+		err := s.queryDriver(ctx, q, args, each)
+		s.observe(ctx, name, start, err)
 		return err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	r := row{vals: make([]driver.Value, len(cols))}
-	dest := make([]any, len(cols))
-	for i := range dest {
-		dest[i] = (*any)(&r.vals[i]) // database/sql stores into *any as it is
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
+	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, _ bool) (delivered bool, err error) {
+		rows, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return false, err
 		}
-		if each(&r); r.err != nil {
-			return r.err
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return false, err
 		}
-	}
-	return rows.Err()
+		r := row{vals: make([]driver.Value, len(cols))}
+		dest := make([]any, len(cols))
+		for i := range dest {
+			dest[i] = (*any)(&r.vals[i]) // database/sql stores into *any as it is
+		}
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return delivered, err
+			}
+			delivered = true
+			if each(&r); r.err != nil {
+				return delivered, r.err
+			}
+		}
+		return delivered, rows.Err()
+	})
 }
 
 // queryDriver runs a statement on one of the pool's connections through the
