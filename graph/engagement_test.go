@@ -294,3 +294,41 @@ func TestInsightsOfManyShops(t *testing.T) {
 		}
 	}
 }
+
+// TestInsightsAfterEventsInOneMutation: a mutation operation that reads
+// insights, records events, then reads insights again sees the new counts
+// the second time: writing forgets every loader's cache, the event counts'
+// included.
+func TestInsightsAfterEventsInOneMutation(t *testing.T) {
+	s := newTestServer(t, withTokens(t))
+	shopID, a1 := shopAndProductIDs(t, s)
+	now := time.Now().UTC()
+	const q = `mutation($s: ID!, $from: DateTime!, $to: DateTime!, $events: [ShopEventInput!]!) {
+	  before: setShopStatus(shopId: $s, status: ACTIVE) { shop { insights(from: $from, to: $to) { impressions clicks } } }
+	  recordShopEvents(events: $events) { accepted }
+	  after: setShopStatus(shopId: $s, status: ACTIVE) { shop { insights(from: $from, to: $to) { impressions clicks } } }
+	}`
+	vars := map[string]any{
+		"s": shopID, "from": now.Add(-24 * time.Hour).Format(time.RFC3339), "to": now.Add(time.Hour).Format(time.RFC3339),
+		"events": []any{event(a1, "IMPRESSION", now), event(a1, "IMPRESSION", now), event(a1, "CLICK", now)},
+	}
+	r, _ := s.postHeaders(t, map[string]string{"Authorization": "Bearer " + token(t, "2001")}, q, vars)
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	type counts struct{ Impressions, Clicks int }
+	var got struct {
+		Before, After    struct{ Shop struct{ Insights counts } }
+		RecordShopEvents struct{ Accepted int }
+	}
+	unmarshalData(t, r, &got)
+	if got.RecordShopEvents.Accepted != 3 {
+		t.Fatalf("accepted %d, want 3", got.RecordShopEvents.Accepted)
+	}
+	if want := (counts{}); got.Before.Shop.Insights != want {
+		t.Errorf("insights before the events: %+v, want %+v", got.Before.Shop.Insights, want)
+	}
+	if want := (counts{2, 1}); got.After.Shop.Insights != want {
+		t.Errorf("insights after the events, in the same operation: %+v, want %+v", got.After.Shop.Insights, want)
+	}
+}

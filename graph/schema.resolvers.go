@@ -142,6 +142,9 @@ func (r *mutationResolver) RecordShopEvents(ctx context.Context, events []*model
 	if err != nil {
 		return nil, err
 	}
+	if accepted > 0 {
+		written(ctx)
+	}
 	return &model.RecordShopEventsPayload{Accepted: accepted, UserErrors: userErrors(errs)}, nil
 }
 

@@ -125,6 +125,13 @@ func TestImportFeed(t *testing.T) {
 	if _, err := ImportFeed(ctx, st, "8", Source{Name: "catalog.csv", R: strings.NewReader(feedHeader)}); !errors.Is(err, ErrNoShop) {
 		t.Errorf("a profile without a shop: %v, want ErrNoShop", err)
 	}
+	// A profile id no row can hold (PostgreSQL's text refuses NUL) is a
+	// profile without a shop too, not a database error.
+	for _, profile := range []string{"7\x00", "\xff"} {
+		if _, err := ImportFeed(ctx, st, profile, Source{Name: "catalog.csv", R: strings.NewReader(feedHeader)}); !errors.Is(err, ErrNoShop) {
+			t.Errorf("profile %q: %v, want ErrNoShop", profile, err)
+		}
+	}
 }
 
 // TestImportFeedReport: every problem of every row, on its line and column,

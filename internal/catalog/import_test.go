@@ -576,3 +576,16 @@ func TestImportCanceled(t *testing.T) {
 	}
 	assertEmpty(t, st)
 }
+
+// TestImportNULProfileID: a line whose profileId has NUL in it (which
+// PostgreSQL's text cannot hold) is reported as invalid, beside a good line,
+// and is never sent to the database.
+func TestImportNULProfileID(t *testing.T) {
+	st := newStore(t)
+	lines := reportLines(t, st, "data.jsonl",
+		`{"profileId":"7","name":"Good","storeUrl":"https://good.example","products":[]}`+"\n"+
+			`{"profileId":"8\u0000","name":"Nul","storeUrl":"https://nul.example","products":[]}`)
+	if len(lines) != 1 || !strings.Contains(lines[0], "data.jsonl:2") || !strings.Contains(lines[0], "profileId") {
+		t.Errorf("report %q, want one problem with line 2's profileId", lines)
+	}
+}

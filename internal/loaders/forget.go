@@ -2,12 +2,11 @@ package loaders
 
 // Forget drops everything the loaders cached, so that what a mutation wrote
 // is read afresh by the fields selected on its payload, and by any later
-// field of the same request.
+// field of the same request. It clears every loader New made: each one
+// registers itself when made (newLoader), so a loader added later cannot be
+// left out.
 func (l *Loaders) Forget() {
-	l.ShopByOwner.ClearAll()
-	l.ShopByID.ClearAll()
-	l.FeaturedProducts.ClearAll()
-	l.ProductByID.ClearAll()
-	l.ProductPage.ClearAll()
-	l.ProductCount.ClearAll()
+	for _, clear := range l.clears {
+		clear()
+	}
 }

@@ -118,6 +118,8 @@ type Loaders struct {
 	EventCounts *Loader[EventsKey, []store.EventCount]
 
 	cardColumns atomic.Bool
+	// clears empties each loader's cache, for Forget; newLoader fills it.
+	clears []func()
 }
 
 // UseCardColumns makes FeaturedProducts read only store.CardColumns for the
@@ -139,18 +141,17 @@ func New(st *store.Store, obs Observer) *Loaders {
 	if obs == nil {
 		obs = nopObserver{}
 	}
-	l := &Loaders{
-		ShopByID:     newLoader(obs, "shop_by_id", shopsByID(st)),
-		ProductByID:  newLoader(obs, "product_by_id", productsByID(st)),
-		ProductPage:  newLoader(obs, "product_page", productPages(st)),
-		ProductCount: newLoader(obs, "product_count", productCounts(st)),
-		EventCounts:  newLoader(obs, "event_counts", eventCounts(st)),
-	}
-	l.FeaturedProducts = newLoader(obs, "featured_products", featuredProducts(st, l.carouselColumns))
+	l := &Loaders{}
+	l.ShopByID = newLoader(l, obs, "shop_by_id", shopsByID(st))
+	l.ProductByID = newLoader(l, obs, "product_by_id", productsByID(st))
+	l.ProductPage = newLoader(l, obs, "product_page", productPages(st))
+	l.ProductCount = newLoader(l, obs, "product_count", productCounts(st))
+	l.EventCounts = newLoader(l, obs, "event_counts", eventCounts(st))
+	l.FeaturedProducts = newLoader(l, obs, "featured_products", featuredProducts(st, l.carouselColumns))
 	// A shop loaded by its owner is also known by its id: Product.shop under
 	// a carousel or a catalogue page then finds it cached.
 	byOwner := shopsByOwner(st)
-	l.ShopByOwner = newLoader(obs, "shop_by_owner", func(ctx context.Context, owners []string) []*dataloader.Result[*store.Shop] {
+	l.ShopByOwner = newLoader(l, obs, "shop_by_owner", func(ctx context.Context, owners []string) []*dataloader.Result[*store.Shop] {
 		results := byOwner(ctx, owners)
 		for _, r := range results {
 			if r.Error == nil && r.Data != nil {
@@ -162,17 +163,21 @@ func New(st *store.Store, obs Observer) *Loaders {
 	return l
 }
 
-func newLoader[K comparable, V any](obs Observer, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
+// newLoader makes one of ls's loaders and registers it with ls, so that
+// Forget clears it.
+func newLoader[K comparable, V any](ls *Loaders, obs Observer, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
 	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		obs.ObserveBatch(name, len(keys))
 		return fn(ctx, keys)
 	}
 	cache := dataloader.NewCache[K, V]()
-	return &Loader[K, V]{
+	l := &Loader[K, V]{
 		Loader: dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](Wait), dataloader.WithCache[K, V](cache)),
 		batch:  observed,
 		cache:  cache,
 	}
+	ls.clears = append(ls.clears, func() { l.ClearAll() })
+	return l
 }
 
 type ctxKey struct{}

@@ -45,6 +45,9 @@ func (tx *Tx) ShopByID(ctx context.Context, id int64) (Shop, error) {
 
 // ShopByOwnerID returns the profile's shop, in any status, or ErrNotFound.
 func (tx *Tx) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
+	if !storable(ownerID) {
+		return Shop{}, fmt.Errorf("shop by owner id: %w", ErrNotFound)
+	}
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
 	var s Shop
 	if err := tx.getRow(ctx, "tx_shop_by_owner_id", &s, q, ownerID); err != nil {
@@ -128,7 +131,7 @@ func (tx *Tx) CountProducts(ctx context.Context, shopID int64) (int, error) {
 func (tx *Tx) ProductsBySKU(ctx context.Context, shopID int64, skus []string) ([]Product, error) {
 	const q = `SELECT ` + productColumns + ` FROM products WHERE shop_id = ? AND sku IN (?)`
 	var out []Product
-	for chunk := range slices.Chunk(skus, inChunk) {
+	for chunk := range slices.Chunk(storableKeys(skus), inChunk) {
 		query, args, err := in(q, shopID, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("products by sku: %w", err)

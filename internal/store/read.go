@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 const shopColumns = `id, owner_id, name, description, store_url, status, created_at, updated_at`
@@ -23,8 +25,10 @@ const productColumnsP = `p.id, p.shop_id, p.sku, p.title, p.description, p.url,
 	p.created_at, p.updated_at`
 
 // ShopsByOwnerIDs returns the shops, in any status, owned by the given profiles,
-// in no particular order; profiles without a shop are simply absent.
+// in no particular order; profiles without a shop are simply absent, and so
+// are ids no row can hold (storable).
 func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop, error) {
+	ownerIDs = storableKeys(ownerIDs)
 	if len(ownerIDs) == 0 {
 		return nil, nil
 	}
@@ -68,6 +72,9 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 
 // ShopByOwnerID returns the shop owned by the profile, or ErrNotFound.
 func (s *Store) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
+	if !storable(ownerID) {
+		return Shop{}, ErrNotFound
+	}
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
 	var shop Shop
 	err := s.getRead(ctx, "shop_by_owner_id", &shop, q, ownerID)
@@ -263,38 +270,43 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 
 // queryRead runs a read statement and hands each row to each, counted under
 // name. On SQLite the rows come straight from the driver's connection
-// (queryDriver); on PostgreSQL through database/sql, whose retry on a
-// broken pooled connection a server restart needs.
-func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each func(*row)) (err error) {
-	start := time.Now()
-	defer func() { s.observe(ctx, name, start, err) }()
+// (queryDriver); on PostgreSQL through database/sql, retried once on a live
+// connection when the pooled one was broken before any row arrived
+// (retryRead).
+func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each func(*row)) error {
 	q = s.read.Rebind(q)
 	if s.dialect == dialectSQLite {
-		return s.queryDriver(ctx, q, args, each)
-	}
-	rows, err := s.read.QueryContext(ctx, q, args...)
-	if err != nil {
+		start := time.Now()
+		err := s.queryDriver(ctx, q, args, each)
+		s.observe(ctx, name, start, err)
 		return err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	r := row{vals: make([]driver.Value, len(cols))}
-	dest := make([]any, len(cols))
-	for i := range dest {
-		dest[i] = (*any)(&r.vals[i]) // database/sql stores into *any as it is
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
+	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, _ bool) (delivered bool, err error) {
+		rows, err := db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return false, err
 		}
-		if each(&r); r.err != nil {
-			return r.err
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return false, err
 		}
-	}
-	return rows.Err()
+		r := row{vals: make([]driver.Value, len(cols))}
+		dest := make([]any, len(cols))
+		for i := range dest {
+			dest[i] = (*any)(&r.vals[i]) // database/sql stores into *any as it is
+		}
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return delivered, err
+			}
+			delivered = true
+			if each(&r); r.err != nil {
+				return delivered, r.err
+			}
+		}
+		return delivered, rows.Err()
+	})
 }
 
 // queryDriver runs a statement on one of the pool's connections through the

@@ -6,12 +6,17 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"net/url"
+	"reflect"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -163,15 +168,7 @@ func redact(dsn string) string {
 
 // Migrate brings the schema up to date with the embedded migrations.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	dialect := goose.DialectSQLite3
-	if s.dialect == dialectPostgres {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, s.write.DB, sub)
+	p, err := s.migrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -179,6 +176,20 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// migrations returns the goose provider of the dialect's migrations, run on
+// the write pool.
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	if s.dialect == dialectPostgres {
+		dialect = goose.DialectPostgres
+	}
+	return goose.NewProvider(dialect, s.write.DB, sub)
 }
 
 // Ping reports whether the database answers.
@@ -216,18 +227,90 @@ func (s *Store) observe(ctx context.Context, name string, start time.Time, err e
 
 // selectRead runs a read statement into dest, counted under name.
 func (s *Store) selectRead(ctx context.Context, name string, dest any, q string, args ...any) error {
-	start := time.Now()
-	err := s.read.SelectContext(ctx, dest, s.read.Rebind(q), args...)
-	s.observe(ctx, name, start, err)
-	return err
+	q = s.read.Rebind(q)
+	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, retry bool) (bool, error) {
+		if retry {
+			// sqlx appends to the slice: drop what the failed attempt read.
+			v := reflect.ValueOf(dest).Elem()
+			v.Set(reflect.Zero(v.Type()))
+		}
+		return false, sqlx.SelectContext(ctx, db, dest, q, args...)
+	})
 }
 
 // getRead runs a single-row read statement into dest, counted under name.
 func (s *Store) getRead(ctx context.Context, name string, dest any, q string, args ...any) error {
+	q = s.read.Rebind(q)
+	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, _ bool) (bool, error) {
+		return false, sqlx.GetContext(ctx, db, dest, q, args...)
+	})
+}
+
+// retryRead runs a read statement by attempt on the read pool, counted under
+// name, and once more, on a connection that answers, when it failed because
+// its connection was broken: PostgreSQL ended it (a restart, a failover,
+// pg_terminate_backend) while it sat in the pool, and database/sql, which
+// retries only driver.ErrBadConn, which pgx returns only when it knows
+// before sending, would fail one request for each such connection. A read
+// changes nothing, so running it again is safe; writes never come here. A
+// statement's own error (bad SQL, a constraint) is not retried. Each attempt
+// is observed: the failed one as an error, then the retry. attempt reports
+// whether rows already reached the caller, which makes a retry unsafe.
+func (s *Store) retryRead(ctx context.Context, name string, attempt func(db sqlx.QueryerContext, retry bool) (delivered bool, err error)) error {
 	start := time.Now()
-	err := s.read.GetContext(ctx, dest, s.read.Rebind(q), args...)
+	delivered, err := attempt(s.read, false)
+	s.observe(ctx, name, start, err)
+	if err == nil || delivered || ctx.Err() != nil || !brokenConn(err) {
+		return err
+	}
+	start = time.Now()
+	conn, err := s.liveConn(ctx)
+	if err == nil {
+		defer conn.Close()
+		_, err = attempt(conn, true)
+	}
 	s.observe(ctx, name, start, err)
 	return err
+}
+
+// liveConn returns a connection of the read pool that answers a ping. After
+// a restart every pooled connection may be dead; each one that fails its
+// ping is dropped from the pool (pgx reports it as driver.ErrBadConn), and
+// at worst a new one is opened.
+func (s *Store) liveConn(ctx context.Context) (*sqlx.Conn, error) {
+	var err error
+	for range s.read.Stats().OpenConnections + 1 {
+		var conn *sqlx.Conn
+		if conn, err = s.read.Connx(ctx); err != nil {
+			return nil, err
+		}
+		if err = conn.PingContext(ctx); err == nil {
+			return conn, nil
+		}
+		conn.Close()
+	}
+	return nil, fmt.Errorf("no connection answers: %w", err)
+}
+
+// brokenConn reports whether err says the statement's connection was
+// broken, rather than that the statement failed: pgx's errors that are safe
+// to retry (nothing was sent), SQLSTATE classes 08 (connection exception)
+// and 57P (the server shut down, crashed, is starting, or ended the
+// session), and an end of file, reset or closed connection underneath.
+// PostgreSQL's errors are matched by method, so that the store needs no
+// PostgreSQL driver to build.
+func brokenConn(err error) bool {
+	var safe interface{ SafeToRetry() bool }
+	if errors.As(err, &safe) && safe.SafeToRetry() {
+		return true
+	}
+	var pe interface{ SQLState() string }
+	if errors.As(err, &pe) {
+		code := pe.SQLState()
+		return strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57P")
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }
 
 // in expands a query with an IN (?) list and rebinds it.

@@ -191,7 +191,7 @@ func (tx *Tx) ShopSKUsByOwnerIDs(ctx context.Context, ownerIDs []string) (map[st
 		FROM shops s LEFT JOIN products p ON p.shop_id = s.id
 		WHERE s.owner_id IN (?)`
 	out := make(map[string]ShopSKUs)
-	for chunk := range slices.Chunk(ownerIDs, inChunk) {
+	for chunk := range slices.Chunk(storableKeys(ownerIDs), inChunk) {
 		query, args, err := in(q, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("shop skus by owner ids: %w", err)
@@ -354,6 +354,9 @@ func (tx *Tx) ReplaceFeaturedBySKU(ctx context.Context, shopID int64, skus []str
 	const ins = `INSERT INTO featured_products (shop_id, position, product_id)
 		SELECT CAST(? AS INTEGER), CAST(? AS INTEGER), id FROM products WHERE shop_id = ? AND sku = ?`
 	for i, sku := range skus {
+		if !storable(sku) {
+			return fmt.Errorf("replace featured products: sku %q: %w", sku, ErrNotFound)
+		}
 		res, err := tx.exec(ctx, "insert_featured_product", ins, shopID, i+1, shopID, sku)
 		if err != nil {
 			return fmt.Errorf("replace featured products: %w", err)
