@@ -247,7 +247,7 @@ var pageTemplate = template.Must(template.New("ide").Parse(`<!DOCTYPE html>
   <label class="shop-signin">Sign in as
     <select id="shop-signin" disabled><option value="">anonymous</option></select>
   </label>
-  <span class="shop-dev">development mode: tokens signed with this run's random secret</span>
+  <span class="shop-dev">development mode: no key configured</span>
   {{- end}}
 </header>
 <main id="graphiql"><div class="shop-loading">Loading…</div></main>
