@@ -212,7 +212,7 @@ func upToDate(locked map[string]lockedPackage) error {
 		p := m.Packages[i]
 		lp := locked[v.pkg]
 		if p.Name != v.pkg || p.Version != lp.Version || p.Integrity != lp.Integrity {
-			return fmt.Errorf("the manifest has %s@%s, the lock file %s@%s", p.Name, p.Version, v.pkg, lp.Version)
+			return fmt.Errorf("the manifest has %s@%s (%s), the lock file %s@%s (%s)", p.Name, p.Version, p.Integrity, v.pkg, lp.Version, lp.Integrity)
 		}
 		if len(p.Files) != len(v.files) {
 			return fmt.Errorf("the manifest lists other files of %s", v.pkg)
