@@ -13,6 +13,7 @@ import (
 
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/ide"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
@@ -34,6 +35,9 @@ const devTokenTTL = 24 * time.Hour
 type authConfig struct {
 	publicKeyFile, issuer, audience string
 	verifier                        *auth.Verifier
+	// devTokens are the development tokens, which the IDE offers: only
+	// when no key is configured.
+	devTokens []ide.DevToken
 }
 
 func authFlags(fs *flag.FlagSet, getenv func(string) string, a *authConfig) {
@@ -45,13 +49,14 @@ func authFlags(fs *flag.FlagSet, getenv func(string) string, a *authConfig) {
 
 // setupAuth returns the verifier for serve. With no key configured it makes
 // a random secret and logs, with a warning, a ready token for each demo
-// merchant, the demo profile without a shop, and a staff member.
-func setupAuth(a authConfig, getenv func(string) string, logger *slog.Logger) (*auth.Verifier, error) {
+// merchant, the demo profile without a shop, and a staff member, and returns
+// them for the IDE to offer; with a key it returns none.
+func setupAuth(a authConfig, getenv func(string) string, logger *slog.Logger) (*auth.Verifier, []ide.DevToken, error) {
 	c := auth.Config{Secret: []byte(getenv(envSecret)), Issuer: a.issuer, Audience: a.audience}
 	if a.publicKeyFile != "" {
 		pem, err := os.ReadFile(a.publicKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("-jwt-public-key: %w", err)
+			return nil, nil, fmt.Errorf("-jwt-public-key: %w", err)
 		}
 		c.PublicKeyPEM = pem
 	}
@@ -61,29 +66,31 @@ func setupAuth(a authConfig, getenv func(string) string, logger *slog.Logger) (*
 	}
 	v, err := auth.NewVerifier(c)
 	if err != nil {
-		return nil, fmt.Errorf("token verification (%s, SHOP_JWT_PUBLIC_KEY or -jwt-public-key): %w", envSecret, err)
+		return nil, nil, fmt.Errorf("token verification (%s, SHOP_JWT_PUBLIC_KEY or -jwt-public-key): %w", envSecret, err)
 	}
 	if !dev {
 		logger.Info("verifying bearer tokens", "alg", v.Algorithm(), "issuer", a.issuer, "audience", a.audience)
-		return v, nil
+		return v, nil, nil
 	}
 	logger.Warn("no " + envSecret + " or SHOP_JWT_PUBLIC_KEY: bearer tokens are verified with a random secret made at start, for development only; " +
 		"the tokens below are valid for 24 hours or until the server stops: send one as the header Authorization: Bearer <token>")
 	now := time.Now()
-	mint := func(sub string, scopes ...string) {
+	var tokens []ide.DevToken
+	mint := func(label, sub string, scopes ...string) {
 		tok, err := auth.Sign(c.Secret, auth.Token{Subject: sub, Scopes: scopes, Issuer: a.issuer, Audience: a.audience, TTL: devTokenTTL}, now)
 		if err != nil {
 			logger.Error("development token", "sub", sub, "err", err)
 			return
 		}
 		logger.Info("development token", "sub", sub, "scope", strings.Join(scopes, " "), "token", tok)
+		tokens = append(tokens, ide.DevToken{Label: label, Subject: sub, Scope: strings.Join(scopes, " "), Token: tok})
 	}
 	for _, id := range catalog.DemoProfileIDs {
-		mint(id)
+		mint(id, id)
 	}
-	mint(catalog.DemoProfileWithoutShop)
-	mint(devStaffProfile, auth.ScopeAdmin)
-	return v, nil
+	mint(catalog.DemoProfileWithoutShop+" (no shop)", catalog.DemoProfileWithoutShop)
+	mint(devStaffProfile+" ("+auth.ScopeAdmin+")", devStaffProfile, auth.ScopeAdmin)
+	return v, tokens, nil
 }
 
 // mintToken is `shop token`: it prints an HS256 token signed with

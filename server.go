@@ -10,7 +10,6 @@ package main
 //go:generate go run ./internal/tools/gqlgen
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -24,18 +23,19 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/ide"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/requestid"
 	"github.com/shop-subgraph/shop/internal/rollout"
@@ -242,7 +242,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err := setMemoryLimit(c.memoryLimit, getenv, logger); err != nil {
 		return err
 	}
-	if c.auth.verifier, err = setupAuth(c.auth, getenv, logger); err != nil {
+	if c.auth.verifier, c.auth.devTokens, err = setupAuth(c.auth, getenv, logger); err != nil {
 		return err
 	}
 
@@ -412,55 +412,19 @@ fragment Carousel on Shop {
 }
 `
 
-// idePage renders gqlgen's GraphiQL page. It keeps its state in the page's
-// URL, which is how / opens it with the example query, but not the request
-// headers: those hold bearer tokens, which must not end up in browser
-// history, bookmarks or access logs.
-func idePage() []byte {
-	var page pageWriter
-	playground.Handler("Shop subgraph", "/query", playground.WithGraphiqlPersistStateInURL(true))(&page, nil)
-	const persistHeaders = "onEditHeaders: onEditHeaders,"
-	html := page.String()
-	if !strings.Contains(html, persistHeaders) {
-		// gqlgen's template changed: TestIDEKeepsHeadersOutOfTheURL fails.
-		return []byte(html)
-	}
-	return []byte(strings.Replace(html, persistHeaders, "", 1))
-}
-
-// pageWriter collects what a handler writes.
-type pageWriter struct {
-	bytes.Buffer
-	header http.Header
-}
-
-func (p *pageWriter) Header() http.Header {
-	if p.header == nil {
-		p.header = http.Header{}
-	}
-	return p.header
-}
-
-func (p *pageWriter) WriteHeader(int) {}
-
 func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveConfig) http.Handler {
 	gql := graph.NewHandler(graph.Options{
 		Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, Rollout: c.rules, Auth: c.auth.verifier,
 		QueryCacheSize: c.queryCacheSize, QueryCacheBytes: c.queryCacheBytes,
 		APQCacheSize: c.apqCacheSize, APQCacheBytes: c.apqCacheBytes, APQOff: c.apqCacheSize == 0,
 	})
-	ide := idePage()
+	ideh := ide.Handler(ide.Options{Endpoint: "/query", ExampleQuery: exampleQuery, DevTokens: c.auth.devTokens,
+		DemoProfiles: append(slices.Clone(catalog.DemoProfileIDs), catalog.DemoProfileWithoutShop)})
 	mux := http.NewServeMux()
 	mux.Handle("/query", m.Instrument("/query", gql))
 	mux.Handle("/graphql", m.Instrument("/graphql", gql))
-	mux.Handle("GET /{$}", m.Instrument("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.RawQuery == "" {
-			http.Redirect(w, r, "/?"+url.Values{"query": {exampleQuery}}.Encode(), http.StatusFound)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-		w.Write(ide)
-	})))
+	mux.Handle("GET /{$}", m.Instrument("/", ideh)) // the page; without a query string, a redirect to the example
+	mux.Handle("GET /ide/", m.Instrument("/ide/", ideh))
 	mux.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	}))

@@ -51,9 +51,10 @@ export async function shopBinary(dir) {
 
 /**
  * startShop imports the JSONL files into a fresh SQLite file and serves it on
- * 127.0.0.1 at a free port. It resolves when the subgraph logs that it serves.
+ * 127.0.0.1 at a free port, with the demo data too when seed is 'demo'. It
+ * resolves when the subgraph logs that it serves.
  */
-export async function startShop({ data = [] } = {}) {
+export async function startShop({ data = [], seed = 'none' } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'shop-e2e-'));
   tempDirs.add(dir);
   const removeDir = async () => {
@@ -67,7 +68,7 @@ export async function startShop({ data = [] } = {}) {
     if (data.length > 0) {
       await run(bin, ['import', '-db', db, ...data], { timeout: 30_000, env: hermeticEnv() });
     }
-    child = spawn(bin, ['serve', '-db', db, '-seed', 'none', '-addr', '127.0.0.1:0', '-log-format', 'json'], {
+    child = spawn(bin, ['serve', '-db', db, '-seed', seed, '-addr', '127.0.0.1:0', '-log-format', 'json'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: hermeticEnv(),
     });
