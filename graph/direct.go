@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -13,45 +14,34 @@ import (
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/loaders"
+	"github.com/shop-subgraph/shop/internal/store"
 )
 
-// The direct path serves the timeline's _entities call, Tweet and Profile
-// representations asking for their shops and carousels, by writing the
-// response from the prefetched rows, without gqlgen's field-by-field
-// execution: about 2,000 fields a timeline, each with its field context,
-// context layer, path, middleware chain and field set, were two thirds of a
-// timeline's CPU once the statements were down to two (PERFORMANCE.md).
+// The direct path answers _entities calls, whatever the gateway's plan
+// (Tweet, Profile, Shop and Product representations, __typename on the
+// union or on the type, fragments, several aliased _entities fields in one
+// operation), by writing the response from the rows the prefetch loaded,
+// without gqlgen's field-by-field execution: about 2,000 fields a timeline,
+// each with its field context, context layer, path, middleware chain and
+// field set, were two thirds of a timeline's CPU once the statements were
+// down to two (PERFORMANCE.md).
 //
 // gqlgen still parses, validates and caches the operation, applies the
-// limits and writes the response; the direct path only answers the one root
-// field, and only when it can answer it exactly as gqlgen would:
-//   - every representation is a well-formed Tweet (with author { id }) or
-//     Profile, and there are at most the limit's;
-//   - every field selected is one directSupports lists, with no @defer, and
-//     featuredProducts' first is within its bounds;
-//   - the shops and carousels load without error.
-// Anything else (other entities, Product.shop, products pages, insights,
-// errors of any kind, traced requests) goes through gqlgen as before, so
-// every error is still reported by the resolvers at its own path.
-// TestDirectPathAnswersAsGqlgen compares the two paths byte for byte.
-
-// directSupports is what the direct path writes: for each type, its fields
-// and the type of the object each object field holds. Field values come
-// from the same models the resolvers return (shopModel, productModel) and
-// are marshalled by the same functions gqlgen's generated code calls.
-var directSupports = map[string]map[string]string{
-	"Tweet":   {"__typename": "", "id": "", "shop": "Shop"},
-	"Profile": {"__typename": "", "id": "", "shop": "Shop"},
-	"Shop": {"__typename": "", "id": "", "owner": "ShopOwner", "name": "", "description": "", "storeUrl": "",
-		"status": "", "featuredProducts": "Product", "createdAt": "", "updatedAt": ""},
-	// A shop's owner is a Profile, whose shop the prefetch did not load.
-	"ShopOwner": {"__typename": "", "id": ""},
-	"Product": {"__typename": "", "id": "", "sku": "", "title": "", "description": "", "url": "", "image": "Image",
-		"price": "Money", "compareAtPrice": "Money", "availability": "", "condition": "", "brand": "",
-		"createdAt": "", "updatedAt": ""},
-	"Image": {"__typename": "", "url": "", "altText": "", "width": "", "height": ""},
-	"Money": {"__typename": "", "amount": "", "currencyCode": ""},
-}
+// limits and writes the response; the direct path only answers the root
+// field, and only when it can answer it exactly as gqlgen would. What it
+// knows of the schema is generated from it (fastpath_gen.go, written by
+// internal/tools/gqlgen from gqlgen's own codegen data): for every object
+// type reachable from the four entities, a writer that writes each plain
+// field with gqlgen's marshaller, and hands each field a resolver backs to
+// resolve, which writes the few the direct path implements from what is
+// already loaded. Anything else falls back to gqlgen's executor, which then
+// reports every error at its own path: a field backed by another resolver,
+// a value not loaded, a malformed representation, a failed load, @defer, a
+// null where the schema says non-null, a traced request. So a new plain
+// field is written with no hand edit, and a new resolver makes the calls
+// that select it fall back until resolve learns it.
+// TestDirectPathAnswersAsGqlgen and TestEveryFieldBothPaths compare the two
+// paths byte for byte.
 
 // directEntities is the root field middleware of the direct path.
 type directEntities struct {
@@ -94,45 +84,25 @@ func (d directEntities) serve(ctx context.Context, field graphql.CollectedField)
 		}
 	}()
 	opCtx := graphql.GetOperationContext(ctx)
-	list, _ := field.ArgumentMap(opCtx.Variables)["representations"].([]any)
-	if len(list) == 0 || len(list) > d.maxReps {
+	reps, ok := representations(opCtx, field)
+	if !ok || len(reps) == 0 || len(reps) > d.maxReps {
 		return nil, false
 	}
-	reps := make([]map[string]any, len(list))
-	for i, v := range list {
-		rep, ok := v.(map[string]any)
-		if !ok || !d.wellFormed(rep) {
-			return nil, false
-		}
-		reps[i] = rep
-	}
-	for _, typ := range []string{"Tweet", "Profile"} {
-		if !supported(opCtx, field.Selections, typ) {
+	for _, rep := range reps {
+		if !d.wellFormed(rep) {
 			return nil, false
 		}
 	}
-	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Query", Field: field, IsMethod: true})
-	shops, err := prefetchEntityShops(ctx, reps)
-	if err != nil {
-		return nil, false
-	}
+	// Loaded already, for every _entities field of the operation
+	// (prefetchOperation); this loads nothing then.
+	prefetchEntities(ctx, opCtx, []entityCall{{field.Selections, reps}})
 	w := directWriter{ctx: ctx, opCtx: opCtx, loaders: loaders.For(ctx)}
 	w.buf.WriteByte('[')
 	for i, rep := range reps {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		typ := rep["__typename"].(string)
-		where := onTweet
-		if typ == "Profile" {
-			where = onProfile
-		}
-		e := entity{typ: typ}
-		e.id, _ = graphql.UnmarshalID(rep["id"])
-		if s := shops[i]; shown(ctx, s, where) {
-			e.shop = shopModel(s)
-		}
-		if !w.object(field.Selections, typ, e) {
+		if !w.entity(field.Selections, rep) {
 			return nil, false
 		}
 	}
@@ -141,33 +111,127 @@ func (d directEntities) serve(ctx context.Context, field graphql.CollectedField)
 }
 
 // wellFormed reports whether a representation is one the direct path
-// resolves as gqlgen would: a Tweet with its key and author { id }, or a
-// Profile with its key (entitiesMiddleware's checks, and FindTweet's).
+// resolves as gqlgen would: one of the four entities with its key, a Tweet
+// with author { id } (entitiesMiddleware's checks, and FindTweet's).
 func (d directEntities) wellFormed(rep map[string]any) bool {
 	switch name, _ := rep["__typename"].(string); name {
 	case "Tweet":
 		author, ok := rep["author"].(map[string]any)
 		return ok && problem(d.shapes, name, rep) == "" && isKeyValue(author["id"])
-	case "Profile":
+	case "Profile", "Shop", "Product":
 		return problem(d.shapes, name, rep) == ""
 	}
 	return false
 }
 
-// supported reports whether every field sel selects on an object of type
-// typ, and under it, is one the direct path writes: one directSupports
-// lists, not deferred, and for featuredProducts with first within bounds.
-func supported(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string) bool {
-	return fieldsWithin(opCtx, sel, typ, directSupports, func(f graphql.CollectedField) bool {
-		if len(f.Deferrables) > 0 {
+// entity writes one representation's entity as the batch entity resolvers
+// and gqlgen would: a Profile or Tweet always (this subgraph does not know
+// which exist), a Shop or Product when it exists and its shop is active,
+// else null.
+func (w *directWriter) entity(sel ast.SelectionSet, rep map[string]any) bool {
+	id, err := graphql.UnmarshalID(rep["id"])
+	if err != nil {
+		return false
+	}
+	switch rep["__typename"] {
+	case "Profile":
+		return w.writeProfile(sel, &model.Profile{ID: id})
+	case "Tweet":
+		author, err := graphql.UnmarshalID(rep["author"].(map[string]any)["id"])
+		return err == nil && w.writeTweet(sel, &model.Tweet{ID: id, Author: &model.Profile{ID: author}})
+	case "Shop":
+		key, ok := parseID(id)
+		if !ok {
+			w.null() // an id this subgraph never issued: FindShop's null
+			return true
+		}
+		s, cached, err := w.loaders.ShopByID.Cached(w.ctx, key)
+		if !cached || err != nil {
 			return false
 		}
-		if f.Name == "featuredProducts" {
-			_, ok := featuredFirst(opCtx, f)
-			return ok
+		if !visibleShop(s) {
+			w.null()
+			return true
 		}
+		return w.writeShop(sel, shopModel(s))
+	case "Product":
+		key, ok := parseID(id)
+		if !ok {
+			w.null()
+			return true
+		}
+		p, cached, err := w.loaders.ProductByID.Cached(w.ctx, key)
+		if !cached || err != nil {
+			return false
+		}
+		if p == nil || p.ShopStatus != store.StatusActive {
+			w.null()
+			return true
+		}
+		return w.writeProduct(sel, productModel(&p.Product))
+	}
+	return false
+}
+
+// resolve writes a field a resolver backs, from what is loaded, as the
+// resolver and gqlgen would; it reports false for any other field, for a
+// value not loaded, and for an argument the resolver would refuse, for
+// gqlgen to answer. These are the resolvers the direct path implements.
+func (w *directWriter) resolve(field string, f graphql.CollectedField, obj any) bool {
+	switch field {
+	case "Profile.shop":
+		return w.ownerShop(f, obj.(*model.Profile).ID, onProfile)
+	case "Tweet.shop":
+		t := obj.(*model.Tweet)
+		return t.Author != nil && w.ownerShop(f, t.Author.ID, onTweet)
+	case "Shop.featuredProducts":
+		return w.featuredProducts(f, obj.(*model.Shop))
+	case "Product.shop":
+		s, cached, err := w.loaders.ShopByID.Cached(w.ctx, obj.(*model.Product).ShopKey)
+		return cached && err == nil && s != nil && w.writeShop(f.Selections, shopModel(s))
+	}
+	return false
+}
+
+// ownerShop writes Profile.shop or Tweet.shop: the owner's shop when it is
+// shown there, else null (profileShop).
+func (w *directWriter) ownerShop(f graphql.CollectedField, owner string, p placement) bool {
+	s, cached, err := w.loaders.ShopByOwner.Cached(w.ctx, owner)
+	if !cached || err != nil {
+		return false
+	}
+	if !shown(w.ctx, s, p) {
+		w.null()
 		return true
-	})
+	}
+	return w.writeShop(f.Selections, shopModel(s))
+}
+
+// featuredProducts writes Shop.featuredProducts (the resolver's list).
+func (w *directWriter) featuredProducts(f graphql.CollectedField, s *model.Shop) bool {
+	n, ok := featuredFirst(w.opCtx, f)
+	if !ok {
+		return false
+	}
+	rows, cached, err := w.loaders.FeaturedProducts.Cached(w.ctx, s.Key)
+	if !cached || err != nil {
+		return false
+	}
+	if len(rows) > n {
+		rows = rows[:n]
+	}
+	w.buf.WriteByte('[')
+	for i := range rows {
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		// The model is written at once and not kept: one for all.
+		if !w.writeProduct(f.Selections, w.product.set(&rows[i].Product)) {
+			return false
+		}
+	}
+	w.buf.WriteByte(']')
+	return true
 }
 
 // featuredFirst reads featuredProducts' first as the resolver does, and
@@ -181,12 +245,6 @@ func featuredFirst(opCtx *graphql.OperationContext, f graphql.CollectedField) (i
 	return n, ok && n >= 1 && n <= catalog.MaxFeatured
 }
 
-// entity is a Tweet or Profile of the direct path.
-type entity struct {
-	typ, id string
-	shop    *model.Shop // nil when none is shown
-}
-
 type directWriter struct {
 	ctx       context.Context
 	opCtx     *graphql.OperationContext
@@ -194,6 +252,7 @@ type directWriter struct {
 	buf       bytes.Buffer
 	collected []collected
 	product   productParts // the product being written
+	scratch   [20]byte
 }
 
 // collected is a selection set's fields on one type, and each one's
@@ -220,7 +279,7 @@ func (w *directWriter) collect(sel ast.SelectionSet, typ string) ([]graphql.Coll
 	}
 	c := collected{sel: &sel[0], n: len(sel), typ: typ}
 	seen := map[string]bool{}
-	for _, f := range graphql.CollectFields(w.opCtx, sel, implementorsOf(typ)) {
+	for _, f := range graphql.CollectFields(w.opCtx, sel, implementorsOf[typ]) {
 		// CollectFields keeps a field selected on the union and on the type
 		// (__typename on _Entity and on Profile) twice under one name; a
 		// response names a member once, the first (as gqlgen's field sets
@@ -239,29 +298,9 @@ func (w *directWriter) collect(sel ast.SelectionSet, typ string) ([]graphql.Coll
 	return c.fields, c.keys
 }
 
-// object writes one object of type typ as gqlgen does: its collected
-// fields in order, under their aliases. v is an entity, *model.Shop,
-// *model.Product, *model.Image or *model.Money. It returns false when a
-// value is missing that gqlgen would report as an error.
-func (w *directWriter) object(sel ast.SelectionSet, typ string, v any) bool {
-	w.buf.WriteByte('{')
-	fields, keys := w.collect(sel, typ)
-	for i, f := range fields {
-		if i > 0 {
-			w.buf.WriteByte(',')
-		}
-		w.buf.WriteString(keys[i])
-		if !w.field(f, typ, v) {
-			return false
-		}
-	}
-	w.buf.WriteByte('}')
-	return true
-}
-
-// str writes s as graphql.MarshalString does (the marshaller of String, ID
-// and the string scalars Decimal, CurrencyCode and URL), without its
-// closure and its writes through io.Writer when nothing needs escaping.
+// str writes s as graphql.MarshalString does (the marshaller of String and
+// ID), without its closure and its writes through io.Writer when nothing
+// needs escaping.
 func (w *directWriter) str(s string) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '\\' || c == '"' {
@@ -274,155 +313,10 @@ func (w *directWriter) str(s string) {
 	w.buf.WriteByte('"')
 }
 
-// optionalStr writes s, or null.
-func (w *directWriter) optionalStr(s *string) {
-	if s == nil {
-		w.buf.WriteString("null")
-		return
-	}
-	w.str(*s)
-}
+func (w *directWriter) null() { w.buf.WriteString("null") }
 
-func (w *directWriter) field(f graphql.CollectedField, typ string, v any) bool {
-	if f.Name == "__typename" {
-		name := typ
-		if typ == "ShopOwner" {
-			name = "Profile"
-		}
-		w.str(name)
-		return true
-	}
-	var m graphql.Marshaler
-	switch o := v.(type) {
-	case entity:
-		switch f.Name {
-		case "id":
-			w.str(o.id)
-			return true
-		case "shop":
-			if o.shop == nil {
-				m = graphql.Null
-				break
-			}
-			return w.object(f.Selections, "Shop", o.shop)
-		}
-	case *model.Shop:
-		switch f.Name {
-		case "id":
-			w.str(o.ID)
-			return true
-		case "owner":
-			return w.object(f.Selections, "ShopOwner", entity{typ: "Profile", id: o.Owner.ID})
-		case "name":
-			w.str(o.Name)
-			return true
-		case "description":
-			w.optionalStr(o.Description)
-			return true
-		case "storeUrl":
-			w.str(string(o.StoreURL))
-			return true
-		case "status":
-			m = o.Status
-		case "createdAt":
-			m = model.MarshalDateTime(o.CreatedAt)
-		case "updatedAt":
-			m = model.MarshalDateTime(o.UpdatedAt)
-		case "featuredProducts":
-			n, _ := featuredFirst(w.opCtx, f)
-			// Prefetched for every shop shown: no wait, no statement.
-			rows, err := w.loaders.FeaturedProducts.Load(w.ctx, o.Key)()
-			if err != nil {
-				return false
-			}
-			if len(rows) > n {
-				rows = rows[:n]
-			}
-			w.buf.WriteByte('[')
-			for i := range rows {
-				if i > 0 {
-					w.buf.WriteByte(',')
-				}
-				// The model is written at once and not kept: one for all.
-				if !w.object(f.Selections, "Product", w.product.set(&rows[i].Product)) {
-					return false
-				}
-			}
-			w.buf.WriteByte(']')
-			return true
-		}
-	case *model.Product:
-		switch f.Name {
-		case "id":
-			w.str(o.ID)
-			return true
-		case "sku":
-			w.str(o.Sku)
-			return true
-		case "title":
-			w.str(o.Title)
-			return true
-		case "description":
-			w.optionalStr(o.Description)
-			return true
-		case "url":
-			w.str(string(o.URL))
-			return true
-		case "image":
-			return o.Image != nil && w.object(f.Selections, "Image", o.Image)
-		case "price":
-			return o.Price != nil && w.object(f.Selections, "Money", o.Price)
-		case "compareAtPrice":
-			if o.CompareAtPrice == nil {
-				m = graphql.Null
-				break
-			}
-			return w.object(f.Selections, "Money", o.CompareAtPrice)
-		case "availability":
-			m = o.Availability
-		case "condition":
-			m = o.Condition
-		case "brand":
-			w.optionalStr(o.Brand)
-			return true
-		case "createdAt":
-			m = model.MarshalDateTime(o.CreatedAt)
-		case "updatedAt":
-			m = model.MarshalDateTime(o.UpdatedAt)
-		}
-	case *model.Image:
-		switch f.Name {
-		case "url":
-			w.str(string(o.URL))
-			return true
-		case "altText":
-			w.optionalStr(o.AltText)
-			return true
-		case "width":
-			m = optionalInt(o.Width)
-		case "height":
-			m = optionalInt(o.Height)
-		}
-	case *model.Money:
-		switch f.Name {
-		case "amount":
-			w.str(string(o.Amount))
-			return true
-		case "currencyCode":
-			w.str(string(o.CurrencyCode))
-			return true
-		}
-	}
-	if m == nil {
-		return false // a field supported() let through that this does not write: a bug, left to gqlgen
-	}
-	m.MarshalGQL(&w.buf)
-	return true
-}
+// int writes n as graphql.MarshalInt does.
+func (w *directWriter) int(n int64) { w.buf.Write(strconv.AppendInt(w.scratch[:0], n, 10)) }
 
-func optionalInt(n *int) graphql.Marshaler {
-	if n == nil {
-		return graphql.Null
-	}
-	return graphql.MarshalInt(*n)
-}
+// bool writes b as graphql.MarshalBoolean does.
+func (w *directWriter) bool(b bool) { w.buf.WriteString(strconv.FormatBool(b)) }

@@ -606,6 +606,50 @@ func TestStatementBudget(t *testing.T) {
 		  a: products(first: 2) { nodes { sku } } b: products(first: 2) { totalCount } } } } }`
 		s.withinBudget(t, q, map[string]any{"reps": reps(500, false)}, 3, " (shops, products page, counts)")
 	})
+	// Hive Gateway plans a timeline as two requests: the tweets' shops with
+	// a bare carousel, then, in one operation, the authors' shops beside
+	// Shop representations carrying the carousel. Counted per operation,
+	// both together cost what Apollo Gateway's one request costs, plus the
+	// owners' shops read once more.
+	t.Run("Hive Gateway's plan", func(t *testing.T) {
+		const first = `query($representations:[_Any!]!){_entities(representations:$representations){__typename ...on Tweet{shop{__typename name id featuredProducts{__typename}}id}}}`
+		const second = `query($_v0_representations:[_Any!]!$_v1_representations:[_Any!]!){_v0__entities:_entities(representations:$_v0_representations){__typename ...on Profile{shop{name}}}_v1__entities:_entities(representations:$_v1_representations){__typename ...on Shop{featuredProducts{sku title price{amount currencyCode}url}}}}`
+		var perTimeline []int
+		for _, n := range []int{5, 500} {
+			tweets := reps(n, true)
+			r1, stmts1 := s.post(t, first, map[string]any{"representations": tweets})
+			if len(r1.Errors) > 0 {
+				t.Fatalf("%+v", r1.Errors)
+			}
+			var got struct {
+				Entities []struct{ Shop *struct{ ID string } } `json:"_entities"`
+			}
+			if err := json.Unmarshal(r1.Data, &got); err != nil {
+				t.Fatal(err)
+			}
+			var profiles, shops []any
+			seen := map[string]bool{}
+			for i, e := range got.Entities {
+				author := tweets[i].(map[string]any)["author"].(map[string]any)["id"].(string)
+				if !seen[author] {
+					seen[author] = true
+					profiles = append(profiles, profileRep(author))
+				}
+				if e.Shop != nil && !seen[e.Shop.ID] {
+					seen[e.Shop.ID] = true
+					shops = append(shops, map[string]any{"__typename": "Shop", "id": e.Shop.ID})
+				}
+			}
+			r2, stmts2 := s.post(t, second, map[string]any{"_v0_representations": profiles, "_v1_representations": shops})
+			if len(r2.Errors) > 0 {
+				t.Fatalf("%+v", r2.Errors)
+			}
+			perTimeline = append(perTimeline, stmts1+stmts2)
+		}
+		if perTimeline[0] != perTimeline[1] || perTimeline[1] > 4 {
+			t.Errorf("statements a timeline for 5 and 500 tweets: %v, want the same and at most 4", perTimeline)
+		}
+	})
 	t.Run("shops list with carousels", func(t *testing.T) {
 		s.withinBudget(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil, 3, " (shops, featured, products page)")
 	})

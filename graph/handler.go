@@ -118,6 +118,7 @@ func NewHandler(o Options) http.Handler {
 		}
 		srv.AroundOperations(timeoutGuard)
 		srv.AroundOperations(chooseCarouselColumns)
+		srv.AroundOperations(prefetchOperation(limits.MaxRepresentations))
 		srv.SetErrorPresenter(presentError(o.Logger))
 		srv.SetRecoverFunc(recoverPanic(o.Logger))
 		srv.AroundFields(entities)
@@ -352,7 +353,9 @@ func entitiesMiddleware(shapes map[string]entityShape, maxReps int) graphql.Fiel
 			// without an error, keeping the result's order and length.
 			reps[i] = map[string]any{"__typename": "Shop", "id": "-"}
 		}
-		_, _ = prefetchEntityShops(ctx, reps) // the resolvers report errors at their items
+		// Loaded already by prefetchOperation, unless an error above
+		// kept it from reading the call; this loads nothing then.
+		prefetchEntities(ctx, graphql.GetOperationContext(ctx), []entityCall{{fc.Field.Selections, reps}})
 		return next(ctx)
 	}
 }

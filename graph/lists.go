@@ -61,7 +61,7 @@ var shopPrefetched = coverage{
 
 // entitiesPrefetched is what an _entities call loads for all its
 // representations: the shops of every Profile and Tweet and, for the ones
-// shown, what their selections ask (prefetchEntityShops); a Shop's own
+// shown, what their selections ask (prefetchEntities); a Shop's own
 // fields (FindShop); a Product's shop (FindProduct).
 var entitiesPrefetched = coverage{
 	"Profile.shop":          shopPrefetched,

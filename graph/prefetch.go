@@ -10,6 +10,7 @@ import (
 
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
+	"github.com/shop-subgraph/shop/internal/store"
 )
 
 // A list of shops (an _entities batch, a page of shops) knows every shop its
@@ -37,7 +38,7 @@ func selected(ctx context.Context, path ...string) []graphql.CollectedField {
 func collect(opCtx *graphql.OperationContext, sels ast.SelectionSet, path []string) []graphql.CollectedField {
 	typ, field, _ := strings.Cut(path[0], ".")
 	var out []graphql.CollectedField
-	for _, f := range graphql.CollectFields(opCtx, sels, implementorsOf(typ)) {
+	for _, f := range graphql.CollectFields(opCtx, sels, implementorsOf[typ]) {
 		if f.Name != field {
 			continue
 		}
@@ -50,40 +51,39 @@ func collect(opCtx *graphql.OperationContext, sels ast.SelectionSet, path []stri
 	return out
 }
 
-// implementorsOf returns the type conditions an object of type typ
-// satisfies, as gqlgen's generated code collects its fields: an entity also
-// satisfies _Entity, so `... on _Entity { ... on Tweet { shop } }` is found
-// here as gqlgen will execute it. ShopOwner is the direct path's name for a
-// shop's owner (directSupports), a Profile.
-func implementorsOf(typ string) []string {
-	switch typ {
-	case "Tweet":
-		return tweetImplementors
-	case "Profile", "ShopOwner":
-		return profileImplementors
-	case "Shop":
-		return shopImplementors
-	case "Product":
-		return productImplementors
-	}
-	return []string{typ}
-}
-
 // prefetchShopFields loads, for the shops with the given keys, what the
 // selections of shop fields ask: featuredProducts, products pages with
 // their totalCount, and for platform staff, who may see every shop's, insights
 // with their products. Errors are left in the loaders' cache, so each shop's
 // field resolver reports its own at its own path.
 func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []graphql.CollectedField) {
+	var p shopPrefetch
+	p.add(ctx, graphql.GetOperationContext(ctx), shopKeys, shopFields)
+	p.load(ctx)
+}
+
+// shopPrefetch gathers what selections ask under sets of shops, so that
+// each kind of row loads in one batch for all of them: the carousels of a
+// timeline's profiles and of its Shop representations are one statement.
+type shopPrefetch struct {
+	featured []int64
+	pages    []loaders.PageKey
+	counts   []int64
+	events   []loaders.EventsKey
+	// eventProducts: the insights' products are selected.
+	eventProducts bool
+}
+
+// add adds what shopFields, fields of type Shop, select under the shops
+// with the given keys.
+func (p *shopPrefetch) add(ctx context.Context, opCtx *graphql.OperationContext, shopKeys []int64, shopFields []graphql.CollectedField) {
 	if len(shopKeys) == 0 || len(shopFields) == 0 {
 		return
 	}
-	opCtx := graphql.GetOperationContext(ctx)
-	l := loaders.For(ctx)
 	var featured, counted bool
 	pages := map[loaders.PageKey]bool{}
 	for _, sf := range shopFields {
-		for _, f := range graphql.CollectFields(opCtx, sf.Selections, shopImplementors) {
+		for _, f := range graphql.CollectFields(opCtx, sf.Selections, implementorsOf["Shop"]) {
 			switch f.Name {
 			case "featuredProducts":
 				featured = true
@@ -103,32 +103,30 @@ func prefetchShopFields(ctx context.Context, shopKeys []int64, shopFields []grap
 				}
 				if !pages[key] {
 					pages[key] = true
-					keys := make([]loaders.PageKey, len(shopKeys))
-					for i, s := range shopKeys {
-						keys[i] = key
-						keys[i].Shop = s
+					for _, s := range shopKeys {
+						key.Shop = s
+						p.pages = append(p.pages, key)
 					}
-					l.ProductPage.LoadNow(ctx, keys)
 				}
 				if !counted && len(collect(opCtx, f.Selections, []string{"ProductConnection.totalCount"})) > 0 {
 					counted = true
-					l.ProductCount.LoadNow(ctx, shopKeys)
+					p.counts = append(p.counts, shopKeys...)
 				}
 			case "insights":
-				prefetchInsights(ctx, opCtx, l, shopKeys, f)
+				p.addInsights(ctx, opCtx, shopKeys, f)
 			}
 		}
 	}
 	if featured {
-		l.FeaturedProducts.LoadNow(ctx, shopKeys)
+		p.featured = append(p.featured, shopKeys...)
 	}
 }
 
-// prefetchInsights loads the counters of every shop for one insights field,
-// and the products they name, when the viewer is platform staff. An owner
+// addInsights adds the counters of every shop for one insights field, and
+// the products they name, when the viewer is platform staff. An owner
 // sees only their own shop's (one shop: its resolver loads them), and
 // anyone else none, so nothing is read for them here.
-func prefetchInsights(ctx context.Context, opCtx *graphql.OperationContext, l *loaders.Loaders, shopKeys []int64, f graphql.CollectedField) {
+func (p *shopPrefetch) addInsights(ctx context.Context, opCtx *graphql.OperationContext, shopKeys []int64, f graphql.CollectedField) {
 	if v, err := auth.FromContext(ctx); err != nil || !v.Staff() {
 		return
 	}
@@ -136,13 +134,32 @@ func prefetchInsights(ctx context.Context, opCtx *graphql.OperationContext, l *l
 	if err != nil {
 		return // the field resolver reports the bad argument
 	}
-	keys := make([]loaders.EventsKey, len(shopKeys))
-	for i, s := range shopKeys {
-		keys[i] = key
-		keys[i].Shop = s
+	for _, s := range shopKeys {
+		key.Shop = s
+		p.events = append(p.events, key)
 	}
-	counts, _ := l.EventCounts.LoadNow(ctx, keys)
-	if len(collect(opCtx, f.Selections, []string{"ShopInsights.products", "ProductInsights.product"})) == 0 {
+	if len(collect(opCtx, f.Selections, []string{"ShopInsights.products", "ProductInsights.product"})) > 0 {
+		p.eventProducts = true
+	}
+}
+
+// load loads what was added, one batch a loader.
+func (p *shopPrefetch) load(ctx context.Context) {
+	l := loaders.For(ctx)
+	if len(p.featured) > 0 {
+		l.FeaturedProducts.LoadNow(ctx, p.featured)
+	}
+	if len(p.pages) > 0 {
+		l.ProductPage.LoadNow(ctx, p.pages)
+	}
+	if len(p.counts) > 0 {
+		l.ProductCount.LoadNow(ctx, p.counts)
+	}
+	if len(p.events) == 0 {
+		return
+	}
+	counts, _ := l.EventCounts.LoadNow(ctx, p.events)
+	if !p.eventProducts {
 		return
 	}
 	var ids []int64
@@ -154,6 +171,164 @@ func prefetchInsights(ctx context.Context, opCtx *graphql.OperationContext, l *l
 		}
 	}
 	l.ProductByID.LoadNow(ctx, ids)
+}
+
+// entityCall is one _entities field: its selection and representations.
+type entityCall struct {
+	sel  ast.SelectionSet
+	reps []map[string]any
+}
+
+// representations returns the representations of an _entities field, as
+// objects; ok is false when one is not an object (the executor reports it).
+func representations(opCtx *graphql.OperationContext, f graphql.CollectedField) (reps []map[string]any, ok bool) {
+	list, _ := f.ArgumentMap(opCtx.Variables)["representations"].([]any)
+	reps = make([]map[string]any, len(list))
+	for i, v := range list {
+		if reps[i], ok = v.(map[string]any); !ok {
+			return nil, false
+		}
+	}
+	return reps, true
+}
+
+// prefetchOperation is an operation middleware: before any root field
+// runs, it loads what every _entities field of the operation needs
+// (prefetchEntities), all fields together. gqlgen runs root fields
+// concurrently, and a gateway may send several aliased _entities fields in
+// one operation (Hive Gateway: the profiles' shops beside Shop
+// representations carrying the carousels): loaded together, they cost the
+// statements of one call, whatever the plan's shape.
+func prefetchOperation(maxReps int) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		opCtx := graphql.GetOperationContext(ctx)
+		if op := opCtx.Operation; op != nil && op.Operation == ast.Query {
+			var calls []entityCall
+			for _, f := range graphql.CollectFields(opCtx, op.SelectionSet, implementorsOf["Query"]) {
+				if f.Name != "_entities" {
+					continue
+				}
+				if reps, ok := representations(opCtx, f); ok && len(reps) <= maxReps {
+					calls = append(calls, entityCall{f.Selections, reps})
+				}
+			}
+			prefetchEntities(ctx, opCtx, calls)
+		}
+		return next(ctx)
+	}
+}
+
+// prefetchEntities loads, for _entities calls, every entity their
+// representations name, one batch a kind, and what their selections ask
+// under the shops shown, one batch a kind of row: the shops of every
+// Profile and every Tweet's author, by owner; Shop representations' shops,
+// by id (those the owners' shops primed cost nothing); products, by id,
+// and their shops when Product.shop is selected; then carousels, catalogue
+// pages and counts. gqlgen resolves each type's group of representations on
+// its own, so this runs before, on all of them: a timeline mixing types
+// costs what one type does. Failures stay in the loaders' cache, for the
+// resolvers to report at their items.
+func prefetchEntities(ctx context.Context, opCtx *graphql.OperationContext, calls []entityCall) {
+	l := loaders.For(ctx)
+	var owners []string
+	var shopIDs, productIDs []int64
+	for _, c := range calls {
+		for _, rep := range c.reps {
+			switch rep["__typename"] {
+			case "Profile":
+				owners = appendID(owners, rep["id"])
+			case "Tweet":
+				if author, ok := rep["author"].(map[string]any); ok {
+					owners = appendID(owners, author["id"])
+				}
+			case "Shop":
+				shopIDs = appendKey(shopIDs, rep["id"])
+			case "Product":
+				productIDs = appendKey(productIDs, rep["id"])
+			}
+		}
+	}
+	if len(owners) > 0 {
+		l.ShopByOwner.LoadNow(ctx, owners) // primes ShopByID
+	}
+	if len(shopIDs) > 0 {
+		l.ShopByID.LoadNow(ctx, shopIDs)
+	}
+	var productShops []int64
+	if len(productIDs) > 0 {
+		products, _ := l.ProductByID.LoadNow(ctx, productIDs)
+		for _, p := range products {
+			if p != nil && p.ShopStatus == store.StatusActive {
+				productShops = append(productShops, p.ShopID)
+			}
+		}
+	}
+	var plan shopPrefetch
+	for _, c := range calls {
+		where := map[string]placement{"Profile": onProfile, "Tweet": onTweet}
+		fields := map[string][]graphql.CollectedField{
+			"Profile": collect(opCtx, c.sel, []string{"Profile.shop"}),
+			"Tweet":   collect(opCtx, c.sel, []string{"Tweet.shop"}),
+			"Shop":    {{Selections: c.sel}},
+		}
+		var shown_, visible []int64
+		for _, rep := range c.reps {
+			typ, _ := rep["__typename"].(string)
+			switch typ {
+			case "Profile", "Tweet":
+				id := rep["id"]
+				if typ == "Tweet" {
+					author, _ := rep["author"].(map[string]any)
+					id = author["id"]
+				}
+				owner, err := graphql.UnmarshalID(id)
+				if err != nil || id == nil || len(fields[typ]) == 0 {
+					continue
+				}
+				if s, cached, _ := l.ShopByOwner.Cached(ctx, owner); cached && shown(ctx, s, where[typ]) {
+					shown_ = append(shown_, s.ID)
+				}
+			case "Shop":
+				if key, ok := idKey(rep["id"]); ok {
+					if s, cached, _ := l.ShopByID.Cached(ctx, key); cached && visibleShop(s) {
+						visible = append(visible, s.ID)
+					}
+				}
+			}
+		}
+		plan.add(ctx, opCtx, shown_, append(fields["Profile"], fields["Tweet"]...))
+		plan.add(ctx, opCtx, visible, fields["Shop"])
+		if len(productShops) > 0 && len(collect(opCtx, c.sel, []string{"Product.shop"})) > 0 {
+			l.ShopByID.LoadNow(ctx, productShops)
+		}
+	}
+	plan.load(ctx)
+}
+
+// appendID appends a representation's id as gqlgen converts it, so the
+// resolvers find what is loaded under the ids they get.
+func appendID(ids []string, v any) []string {
+	if s, err := graphql.UnmarshalID(v); err == nil && v != nil {
+		return append(ids, s)
+	}
+	return ids
+}
+
+// idKey reads a Shop or Product representation's id as FindShop and
+// FindProduct do.
+func idKey(v any) (int64, bool) {
+	s, err := graphql.UnmarshalID(v)
+	if err != nil || v == nil {
+		return 0, false
+	}
+	return parseID(s)
+}
+
+func appendKey(keys []int64, v any) []int64 {
+	if k, ok := idKey(v); ok {
+		return append(keys, k)
+	}
+	return keys
 }
 
 // cardFields are, for each type under a carousel's products, the fields
@@ -169,7 +344,7 @@ var cardFields = map[string]map[string]string{
 // the type of the object each object field holds, "" for a leaf) and, when
 // accept is given, one it accepts.
 func fieldsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string, fields map[string]map[string]string, accept func(graphql.CollectedField) bool) bool {
-	for _, f := range graphql.CollectFields(opCtx, sel, implementorsOf(typ)) {
+	for _, f := range graphql.CollectFields(opCtx, sel, implementorsOf[typ]) {
 		child, ok := fields[typ][f.Name]
 		if !ok || (accept != nil && !accept(f)) || (child != "" && !fieldsWithin(opCtx, f.Selections, child, fields, accept)) {
 			return false

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/loaders"
@@ -55,67 +54,6 @@ func profileShop(ctx context.Context, ownerID string, p placement) (*model.Shop,
 		return nil, err
 	}
 	return shopModel(s), nil
-}
-
-// prefetchEntityShops loads, for an _entities call, the shops of every
-// Profile and of every Tweet's author in one batch, and what the query
-// selects under the shops it will show, in one batch each. gqlgen resolves
-// each type's group of representations on its own, so this runs before, on
-// all of them: a timeline mixing both types costs what one type does. It
-// returns each representation's shop (nil for none, and for other types)
-// and the first error of the shops' batch.
-func prefetchEntityShops(ctx context.Context, reps []map[string]any) ([]*store.Shop, error) {
-	var owners []string
-	var where []placement
-	var at []int // owners[i] is reps[at[i]]'s
-	for i, rep := range reps {
-		var id any
-		switch rep["__typename"] {
-		case "Profile":
-			id = rep["id"]
-		case "Tweet":
-			if author, ok := rep["author"].(map[string]any); ok {
-				id = author["id"]
-			}
-		default:
-			continue
-		}
-		// The same conversion gqlgen makes, so the resolvers find the
-		// shops cached under the ids they get.
-		if s, err := graphql.UnmarshalID(id); err == nil && id != nil {
-			owners = append(owners, s)
-			at = append(at, i)
-			p := onTweet
-			if rep["__typename"] == "Profile" {
-				p = onProfile
-			}
-			where = append(where, p)
-		}
-	}
-	byRep := make([]*store.Shop, len(reps))
-	if len(owners) == 0 {
-		return byRep, nil
-	}
-	shops, errs := loaders.For(ctx).ShopByOwner.LoadNow(ctx, owners)
-	fields := map[placement][]graphql.CollectedField{
-		onProfile: selected(ctx, "Profile.shop"),
-		onTweet:   selected(ctx, "Tweet.shop"),
-	}
-	seen := map[int64]bool{}
-	var keys []int64
-	var firstErr error
-	for i, s := range shops {
-		byRep[at[i]] = s
-		if errs != nil && errs[i] != nil && firstErr == nil {
-			firstErr = errs[i]
-		}
-		if len(fields[where[i]]) > 0 && shown(ctx, s, where[i]) && !seen[s.ID] {
-			seen[s.ID] = true
-			keys = append(keys, s.ID)
-		}
-	}
-	prefetchShopFields(ctx, keys, append(fields[onProfile], fields[onTweet]...))
-	return byRep, firstErr
 }
 
 // pageArgs validates a page's first and after arguments: first in

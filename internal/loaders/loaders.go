@@ -96,6 +96,17 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) ([]V, []error) {
 	return vals, errs
 }
 
+// Cached returns what the loader holds for key, without loading it: ok is
+// false when it holds nothing for key.
+func (l *Loader[K, V]) Cached(ctx context.Context, key K) (v V, ok bool, err error) {
+	thunk, ok := l.cache.Get(ctx, key)
+	if !ok {
+		return v, false, nil
+	}
+	v, err = thunk()
+	return v, true, err
+}
+
 // Loaders are one request's dataloaders. Each caches what it loaded for the
 // rest of the request.
 type Loaders struct {

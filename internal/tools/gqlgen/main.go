@@ -15,6 +15,8 @@
 //   - writes graph/concurrency_gen.go, the fields gqlgen resolves
 //     concurrently (resolvers, methods taking a context), read from gqlgen's
 //     own codegen data;
+//   - writes graph/fastpath_gen.go, the fast path's writers and the table
+//     of implementors (fastpath.go);
 //   - points every call of graphql.MarshalSliceConcurrently in
 //     graph/generated.go at graph.marshalList, passing the list's selection
 //     set, which decides per list whether the elements can be marshalled in
@@ -56,7 +58,8 @@ func run() error {
 	}
 	// gqlgen type-checks the package once it has written it, so the table
 	// is written by then (GenerateCode runs before the exec code is).
-	if err := api.Generate(cfg, api.AddPlugin(&concurrencyTable{})); err != nil {
+	fast := &fastPath{roots: []string{"Profile", "Tweet", "Shop", "Product"}}
+	if err := api.Generate(cfg, api.AddPlugin(&concurrencyTable{}), api.AddPlugin(fast)); err != nil {
 		return err
 	}
 	return rewriteListMarshalling(cfg.Exec.Filename)
