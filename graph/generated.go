@@ -1046,8 +1046,41 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7",
-        import: ["@key", "@external", "@requires", "@shareable"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9",
+        import: ["@key", "@external", "@requires", "@shareable", "@composeDirective", "@cost", "@listSize"])
+  @link(url: "https://shop-subgraph.dev/cache-control/v0.1", import: ["@cacheControl"])
+  @composeDirective(name: "@cacheControl")
+
+"""
+How long, and for whom, a gateway or client may cache a field or the fields
+of a type, with Apollo's semantics: a field takes its own hint, else its
+type's; root fields and fields of object type without one default to a
+max-age of 0; scalar fields inherit their parent's. A response may be
+cached for the least maxAge of the fields it resolved, privately when any
+says PRIVATE. The subgraph sends the result as its Cache-Control header.
+"""
+directive @cacheControl(
+  "Seconds the value may be cached."
+  maxAge: Int
+  "PRIVATE: the value depends on who asks; a shared cache must not keep it."
+  scope: CacheControlScope
+  "Take the parent field's maxAge instead of defaulting to 0."
+  inheritMaxAge: Boolean
+) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+"Who may share a cached value."
+enum CacheControlScope {
+  "Any cache may keep it, for every viewer."
+  PUBLIC
+  "Only the viewer's own cache may keep it."
+  PRIVATE
+}
+
+"The cost of a field, argument or type to demand control (Federation 2.9, the IBM GraphQL cost specification)."
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+"How many elements a list field returns, to demand control: an assumed size, or the value of a slicing argument, applied to the field or to its connection's sized fields."
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
 
 "A profile, owned by the accounts subgraph. This subgraph adds its Shop Module."
 type Profile @key(fields: "id") {
@@ -1068,11 +1101,11 @@ type Tweet @key(fields: "id") {
 }
 
 "A merchant's Shop Module: a storefront banner with a carousel of featured products."
-type Shop @key(fields: "id") {
+type Shop @key(fields: "id") @cacheControl(maxAge: 300) {
   "Opaque id of the shop."
   id: ID!
   "The profile that owns the shop; one shop per profile."
-  owner: Profile!
+  owner: Profile! @cacheControl(inheritMaxAge: true)
   "The shop's display name, 1 to 80 characters."
   name: String!
   "A short plain-text description of the shop."
@@ -1085,14 +1118,14 @@ type Shop @key(fields: "id") {
   featuredProducts(
     "How many products to return, 1 to 5."
     first: Int = 5
-  ): [Product!]!
+  ): [Product!]! @listSize(slicingArguments: ["first"], requireOneSlicingArgument: false)
   "The whole catalogue, oldest first."
   products(
     "How many products to return, 1 to 100."
     first: Int = 20
     "A cursor from a previous page's edge or pageInfo.endCursor; the page starts after it."
     after: String
-  ): ProductConnection!
+  ): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges", "nodes"], requireOneSlicingArgument: false)
   "When the shop was created."
   createdAt: DateTime!
   "When the shop was last changed."
@@ -1106,11 +1139,11 @@ type Shop @key(fields: "id") {
     from: DateTime!
     "The last day counted: the UTC day of this time."
     to: DateTime!
-  ): ShopInsights
+  ): ShopInsights @cacheControl(maxAge: 60, scope: PRIVATE)
 }
 
 "A product in a merchant's catalogue. Tapping it opens the merchant's own product page."
-type Product @key(fields: "id") {
+type Product @key(fields: "id") @cacheControl(maxAge: 300) {
   "Opaque id of the product."
   id: ID!
   "The shop that sells the product."
@@ -1142,7 +1175,7 @@ type Product @key(fields: "id") {
 }
 
 "A product photo."
-type Image {
+type Image @cacheControl(inheritMaxAge: true) {
   "Where the image is served from."
   url: URL!
   "A description of the image for screen readers."
@@ -1154,7 +1187,7 @@ type Image {
 }
 
 "An exact amount of money in one currency."
-type Money {
+type Money @cacheControl(inheritMaxAge: true) {
   "The amount, with exactly the currency's minor digits: \"19.90\" USD, \"1500\" JPY, \"1.250\" KWD."
   amount: Decimal!
   "The amount's currency."
@@ -1162,7 +1195,7 @@ type Money {
 }
 
 "A page of a shop's catalogue."
-type ProductConnection {
+type ProductConnection @cacheControl(inheritMaxAge: true) {
   "The products of this page, each with its cursor."
   edges: [ProductEdge!]!
   "The products of this page, without cursors."
@@ -1174,7 +1207,7 @@ type ProductConnection {
 }
 
 "A product with its position in the catalogue."
-type ProductEdge {
+type ProductEdge @cacheControl(inheritMaxAge: true) {
   "An opaque cursor: pass it as ` + "`" + `after` + "`" + ` to get the products that follow."
   cursor: String!
   "The product."
@@ -1182,7 +1215,7 @@ type ProductEdge {
 }
 
 "A page of active shops."
-type ShopConnection {
+type ShopConnection @cacheControl(inheritMaxAge: true) {
   "The shops of this page, each with its cursor."
   edges: [ShopEdge!]!
   "The shops of this page, without cursors."
@@ -1194,7 +1227,7 @@ type ShopConnection {
 }
 
 "A shop with its position in the list."
-type ShopEdge {
+type ShopEdge @cacheControl(inheritMaxAge: true) {
   "An opaque cursor: pass it as ` + "`" + `after` + "`" + ` to get the shops that follow."
   cursor: String!
   "The shop."
@@ -1202,7 +1235,7 @@ type ShopEdge {
 }
 
 "Relay-style information about a page."
-type PageInfo @shareable {
+type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
   "Whether more items follow this page."
   hasNextPage: Boolean!
   "Whether items come before this page."
@@ -1274,9 +1307,9 @@ type Query {
     first: Int = 20
     "A cursor from a previous page's edge or pageInfo.endCursor; the page starts after it."
     after: String
-  ): ShopConnection!
+  ): ShopConnection! @cacheControl(maxAge: 300) @listSize(slicingArguments: ["first"], sizedFields: ["edges", "nodes"], requireOneSlicingArgument: false)
   "The signed-in merchant's shop, in any status; null when the merchant has none. Needs a bearer token."
-  myShop: Shop
+  myShop: Shop @cacheControl(maxAge: 60, scope: PRIVATE)
 }
 
 """
@@ -1520,7 +1553,7 @@ type RecordShopEventsPayload {
 }
 
 "A shop's engagement over a range of days."
-type ShopInsights {
+type ShopInsights @cacheControl(inheritMaxAge: true) {
   "Times the shop's products were shown."
   impressions: Int!
   "Taps on the shop's products."
@@ -1528,11 +1561,11 @@ type ShopInsights {
   "clicks / impressions, 0 when there were no impressions."
   clickThroughRate: Float!
   "The figures per product, for products with any events, in catalogue order."
-  products: [ProductInsights!]!
+  products: [ProductInsights!]! @listSize(assumedSize: 50)
 }
 
 "A product's engagement over a range of days."
-type ProductInsights {
+type ProductInsights @cacheControl(inheritMaxAge: true) {
   "The product."
   product: Product!
   "Times the product was shown."
@@ -9608,6 +9641,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, v any) (*model.CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *model.CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOCurrencyCode2ᚖgithubᚗcomᚋshopᚑsubgraphᚋshopᚋgraphᚋmodelᚐCurrencyCode(ctx context.Context, v any) (*model.CurrencyCode, error) {
