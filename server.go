@@ -141,6 +141,7 @@ type serveConfig struct {
 	queryCacheSize            int
 	queryCacheBytes           int64
 	memoryLimit               string
+	cache                     graph.CacheOptions
 	limits                    graph.Limits
 	auth                      authConfig
 	rollout                   struct{ countries, languages, platforms, merchants string }
@@ -185,6 +186,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.Int64Var(&c.apqCacheBytes, "apq-cache-bytes", graph.DefaultAPQCacheBytes, "bytes of query text the persisted queries may hold (env SHOP_APQ_CACHE_BYTES)")
 	fs.IntVar(&c.queryCacheSize, "query-cache-size", graph.DefaultQueryCacheSize, "parsed query documents kept, at most (env SHOP_QUERY_CACHE_SIZE)")
 	fs.Int64Var(&c.queryCacheBytes, "query-cache-bytes", graph.DefaultQueryCacheBytes, "bytes the parsed query documents may hold, estimated (env SHOP_QUERY_CACHE_BYTES)")
+	fs.DurationVar(&c.cache.MaxAge, "cache-max-age", graph.DefaultCacheMaxAge, "the longest max-age a response's Cache-Control may give, whatever the schema's hints; 0 caches nothing (env SHOP_CACHE_MAX_AGE)")
+	fs.DurationVar(&c.cache.DefaultMaxAge, "cache-default-max-age", 0, "the max-age of root fields and fields of object type without a @cacheControl hint (env SHOP_CACHE_DEFAULT_MAX_AGE)")
+	fs.StringVar(&c.cache.Subgraph, "subgraph-name", graph.DefaultSubgraph, "the name the gateway knows this subgraph by, in mutations' cache invalidations (env SHOP_SUBGRAPH_NAME)")
 	fs.StringVar(&c.memoryLimit, "memory-limit", "auto", "the Go runtime's soft memory limit: auto (90 % of the cgroup's limit, else of the machine's memory), off, or bytes such as 512MiB; GOMEMLIMIT wins when set (env SHOP_MEMORY_LIMIT)")
 	fs.StringVar(&c.rollout.countries, "rollout-countries", "", "comma list of ISO 3166 countries whose viewers see shops; empty = all (env SHOP_ROLLOUT_COUNTRIES)")
 	fs.StringVar(&c.rollout.languages, "rollout-languages", "", "comma list of languages (Accept-Language) whose viewers see shops; empty = all (env SHOP_ROLLOUT_LANGUAGES)")
@@ -192,25 +196,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&c.rollout.merchants, "rollout-merchants", "", "comma list of profile ids allowed to show a shop; empty = all (env SHOP_ROLLOUT_MERCHANTS)")
 	authFlags(fs, getenv, &c.auth)
 	err := setFromEnv(fs, getenv, map[string]string{
-		"rollout-countries":   "SHOP_ROLLOUT_COUNTRIES",
-		"rollout-languages":   "SHOP_ROLLOUT_LANGUAGES",
-		"rollout-platforms":   "SHOP_ROLLOUT_PLATFORMS",
-		"rollout-merchants":   "SHOP_ROLLOUT_MERCHANTS",
-		"shutdown-timeout":    "SHOP_SHUTDOWN_TIMEOUT",
-		"max-depth":           "SHOP_MAX_DEPTH",
-		"max-complexity":      "SHOP_MAX_COMPLEXITY",
-		"max-representations": "SHOP_MAX_REPRESENTATIONS",
-		"max-body-bytes":      "SHOP_MAX_BODY_BYTES",
-		"request-timeout":     "SHOP_REQUEST_TIMEOUT",
-		"introspection":       "SHOP_INTROSPECTION",
-		"apq-cache-size":      "SHOP_APQ_CACHE_SIZE",
-		"apq-cache-bytes":     "SHOP_APQ_CACHE_BYTES",
-		"query-cache-size":    "SHOP_QUERY_CACHE_SIZE",
-		"query-cache-bytes":   "SHOP_QUERY_CACHE_BYTES",
-		"max-fields":          "SHOP_MAX_FIELDS",
-		"max-query-bytes":     "SHOP_MAX_QUERY_BYTES",
-		"max-tokens":          "SHOP_MAX_TOKENS",
-		"memory-limit":        "SHOP_MEMORY_LIMIT",
+		"rollout-countries":     "SHOP_ROLLOUT_COUNTRIES",
+		"rollout-languages":     "SHOP_ROLLOUT_LANGUAGES",
+		"rollout-platforms":     "SHOP_ROLLOUT_PLATFORMS",
+		"rollout-merchants":     "SHOP_ROLLOUT_MERCHANTS",
+		"shutdown-timeout":      "SHOP_SHUTDOWN_TIMEOUT",
+		"max-depth":             "SHOP_MAX_DEPTH",
+		"max-complexity":        "SHOP_MAX_COMPLEXITY",
+		"max-representations":   "SHOP_MAX_REPRESENTATIONS",
+		"max-body-bytes":        "SHOP_MAX_BODY_BYTES",
+		"request-timeout":       "SHOP_REQUEST_TIMEOUT",
+		"introspection":         "SHOP_INTROSPECTION",
+		"apq-cache-size":        "SHOP_APQ_CACHE_SIZE",
+		"apq-cache-bytes":       "SHOP_APQ_CACHE_BYTES",
+		"query-cache-size":      "SHOP_QUERY_CACHE_SIZE",
+		"query-cache-bytes":     "SHOP_QUERY_CACHE_BYTES",
+		"max-fields":            "SHOP_MAX_FIELDS",
+		"max-query-bytes":       "SHOP_MAX_QUERY_BYTES",
+		"max-tokens":            "SHOP_MAX_TOKENS",
+		"memory-limit":          "SHOP_MEMORY_LIMIT",
+		"cache-max-age":         "SHOP_CACHE_MAX_AGE",
+		"cache-default-max-age": "SHOP_CACHE_DEFAULT_MAX_AGE",
+		"subgraph-name":         "SHOP_SUBGRAPH_NAME",
 	})
 	if err != nil {
 		return err
@@ -226,6 +233,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return fmt.Errorf("-seed must be demo or none, got %q", c.seed)
 	}
 	l := c.limits
+	if c.cache.MaxAge < 0 || c.cache.DefaultMaxAge < 0 {
+		return errors.New("-cache-max-age and -cache-default-max-age must be zero or more")
+	}
 	if l.MaxDepth < 1 || l.MaxComplexity < 1 || l.MaxRepresentations < 1 || l.MaxFields < 1 || l.MaxQueryBytes < 1 || l.MaxTokens < 1 ||
 		l.MaxBodyBytes < 1 || l.Timeout <= 0 || c.queryCacheSize < 1 || c.queryCacheBytes < 1 || c.apqCacheBytes < 1 || c.apqCacheSize < 0 {
 		return errors.New("-max-depth, -max-complexity, -max-representations, -max-fields, -max-query-bytes, -max-tokens, -max-body-bytes, -request-timeout, " +
@@ -417,6 +427,7 @@ func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveCon
 		Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, Rollout: c.rules, Auth: c.auth.verifier,
 		QueryCacheSize: c.queryCacheSize, QueryCacheBytes: c.queryCacheBytes,
 		APQCacheSize: c.apqCacheSize, APQCacheBytes: c.apqCacheBytes, APQOff: c.apqCacheSize == 0,
+		Cache: c.cache,
 	})
 	ideh := ide.Handler(ide.Options{Endpoint: "/query", ExampleQuery: exampleQuery, DevTokens: c.auth.devTokens,
 		DemoProfiles: append(slices.Clone(catalog.DemoProfileIDs), catalog.DemoProfileWithoutShop)})

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/shop-subgraph/shop/graph"
@@ -22,7 +24,7 @@ import (
 // the rollout rules and the owner preview treat differently; and requests it
 // must leave to gqlgen (other entities, fields it does not write, bad input).
 func TestDirectPathAnswersAsGqlgen(t *testing.T) {
-	opts := []func(*graph.Options){withRollout(t, "", "", "", "2001,2002,2003,2004"), withTokens(t)}
+	opts := []func(*graph.Options){withRollout(t, "", "", "", "2001,2002,2003,2004"), withTokens(t), withCache(time.Hour)}
 	direct := newTestServer(t, opts...)
 	// The same store (rows, timestamps, statement counter), the direct path off.
 	executorCalls := metrics.New()
@@ -106,10 +108,15 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 				vars["reps"] = timeline
 			}
 			before := direct.metrics.EntitiesCalls("direct")
-			got, gotStmts := rawPost(t, direct, tt.headers, tt.query, vars)
-			want, wantStmts := rawPost(t, executor, tt.headers, tt.query, vars)
+			got, gotStmts, gotHeader := rawPostHeader(t, direct, tt.headers, tt.query, vars)
+			want, wantStmts, wantHeader := rawPostHeader(t, executor, tt.headers, tt.query, vars)
 			if !bytes.Equal(got, want) {
 				t.Errorf("direct path:\n%s\ngqlgen:\n%s", got, want)
+			}
+			for _, h := range []string{"Cache-Control", "Vary"} {
+				if g, w := gotHeader.Values(h), wantHeader.Values(h); !slices.Equal(g, w) {
+					t.Errorf("%s: %q on the direct path, %q through gqlgen", h, g, w)
+				}
 			}
 			if err := checkJSON(got); err != nil {
 				t.Errorf("direct path: %v:\n%s", err, got)
@@ -132,6 +139,13 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 // statements it ran.
 func rawPost(t *testing.T, s *testServer, headers map[string]string, query string, vars map[string]any) ([]byte, int) {
 	t.Helper()
+	body, stmts, _ := rawPostHeader(t, s, headers, query, vars)
+	return body, stmts
+}
+
+// rawPostHeader is rawPost that also returns the response's headers.
+func rawPostHeader(t *testing.T, s *testServer, headers map[string]string, query string, vars map[string]any) ([]byte, int, http.Header) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, err := http.NewRequest(http.MethodPost, s.URL, bytes.NewReader(body))
 	if err != nil {
@@ -151,5 +165,5 @@ func rawPost(t *testing.T, s *testServer, headers map[string]string, query strin
 	if err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, %v: %s", res.StatusCode, err, out)
 	}
-	return out, int(s.metrics.DBQueries() - before)
+	return out, int(s.metrics.DBQueries() - before), res.Header
 }

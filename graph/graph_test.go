@@ -772,7 +772,7 @@ func TestGETAndService(t *testing.T) {
 		t.Fatal(err)
 	}
 	sdl := r.Data.Service.SDL
-	for _, want := range []string{`@link(url: "https://specs.apollo.dev/federation/v2.7"`, `type Tweet @key(fields: "id")`, `@requires(fields: "author { id }")`, `type PageInfo @shareable`} {
+	for _, want := range []string{`@link(url: "https://specs.apollo.dev/federation/v2.9"`, `@composeDirective(name: "@cacheControl")`, `type Tweet @key(fields: "id")`, `@requires(fields: "author { id }")`, `type PageInfo @shareable`} {
 		if !strings.Contains(sdl, want) {
 			t.Errorf("_service.sdl lacks %s", want)
 		}

@@ -68,6 +68,9 @@ type Options struct {
 	// Auth verifies bearer tokens for the merchant write API; nil accepts
 	// none, so mutations and myShop are UNAUTHENTICATED.
 	Auth *auth.Verifier
+	// Cache configures the Cache-Control header and the cache hints of
+	// responses (cachecontrol.go).
+	Cache CacheOptions
 	// NoDirectPath serves every _entities call through gqlgen's executor,
 	// turning off the direct path for timelines (direct.go). The tests
 	// compare the two; it is also a switch should the direct path ever be
@@ -88,6 +91,8 @@ func NewHandler(o Options) http.Handler {
 	o.APQCacheSize = cmp.Or(o.APQCacheSize, DefaultAPQCacheSize)
 	o.APQCacheBytes = cmp.Or(o.APQCacheBytes, DefaultAPQCacheBytes)
 	limits := o.Limits.withDefaults()
+	o.Cache.Subgraph = cmp.Or(o.Cache.Subgraph, DefaultSubgraph)
+	vary := varyHeaders(o.Rollout)
 	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: o.Store}})
 	queries := newByteCache(o.QueryCacheSize, o.QueryCacheBytes, queryWeight)
 	var persisted graphql.Cache[string]
@@ -102,14 +107,14 @@ func NewHandler(o Options) http.Handler {
 	newServer := func(traced bool) *handler.Server {
 		srv := handler.New(es)
 		srv.AddTransport(transport.Options{})
-		srv.AddTransport(rawData{transport.GET{}})
-		srv.AddTransport(rawData{transport.POST{}})
+		srv.AddTransport(rawData{Transport: transport.GET{}, cache: o.Cache, vary: vary})
+		srv.AddTransport(rawData{Transport: transport.POST{}, cache: o.Cache, vary: vary})
 		srv.SetQueryCache(queries)
 		srv.SetParserTokenLimit(limits.MaxTokens)
 		srv.SetValidationRulesFn(validationRules)
 		// First: it refuses an overlong query before the persisted-query
 		// extension keeps it.
-		srv.Use(operationPolicy{limits: limits})
+		srv.Use(operationPolicy{limits: limits, schema: es.Schema(), defaultMaxAge: int64(o.Cache.DefaultMaxAge / time.Second)})
 		if persisted != nil {
 			srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 		}
@@ -125,6 +130,7 @@ func NewHandler(o Options) http.Handler {
 		d := direct
 		d.off = traced || o.NoDirectPath
 		srv.AroundRootFields(d.intercept)
+		srv.AroundResponses(cacheExtensions(o.Cache.Subgraph))
 		if o.Operations != nil {
 			srv.AroundResponses(observeOperations(o.Operations))
 		}
@@ -141,7 +147,7 @@ func NewHandler(o Options) http.Handler {
 		}
 		plain.ServeHTTP(w, r)
 	})
-	return limitHTTP(limits.MaxBodyBytes, limits.Timeout, refuseUnsupported(auth.Middleware(o.Auth, rollout.Middleware(o.Rollout, loaders.Middleware(o.Store, o.Loaders, srv)))))
+	return cacheHeaders(limitHTTP(limits.MaxBodyBytes, limits.Timeout, refuseUnsupported(auth.Middleware(o.Auth, rollout.Middleware(o.Rollout, loaders.Middleware(o.Store, o.Loaders, srv))))))
 }
 
 // refuseUnsupported answers, with a coded error, the requests gqlgen's

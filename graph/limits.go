@@ -48,7 +48,7 @@ type Limits struct {
 // Default limits.
 const (
 	DefaultMaxDepth           = 15
-	DefaultMaxComplexity      = 50_000
+	DefaultMaxComplexity      = 150_000
 	DefaultMaxRepresentations = 1_000
 	DefaultMaxFields          = 2_000
 	DefaultMaxQueryBytes      = 64 << 10

@@ -282,3 +282,61 @@ func TestFederatedTracing(t *testing.T) {
 		t.Errorf("ftv1 returned without being asked for")
 	}
 }
+
+// TestComplexityModel: the complexity limit prices as demand control does
+// (objects 1, scalars and enums 0, lists times their @listSize), with a
+// default that lets a gateway's catalogue query through (40 shops, each
+// with a page of 100 products, every field of both) and refuses 10,000
+// aliases.
+func TestComplexityModel(t *testing.T) {
+	s := newTestServer(t)
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	shop := strings.ReplaceAll(everyFieldUpTo(schema, "Shop", map[string]int{}, 1), "products(first: 2)", "products(first: 100)")
+	q := `{ shops(first: 40) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node ` + shop + ` } nodes ` + shop + ` } }`
+	r, _ := s.post(t, q, nil)
+	for _, e := range r.Errors {
+		if code := e.Extensions["code"]; code == "COMPLEXITY_LIMIT_EXCEEDED" || strings.Contains(e.Message, "limit of") {
+			t.Errorf("the catalogue query was refused: %s", e.Message)
+		}
+	}
+	// Its price, just under the limit it is allowed.
+	tight := newTestServer(t, withLimits(graph.Limits{MaxComplexity: 1000}))
+	r, _ = tight.post(t, q, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Fatalf("errors %+v", r.Errors)
+	}
+	t.Log(r.Errors[0].Message)
+
+	var aliases strings.Builder
+	aliases.WriteString("{")
+	for i := range 10_000 {
+		fmt.Fprintf(&aliases, " a%d: shop(id: \"1\") { name }", i)
+	}
+	aliases.WriteString(" }")
+	r, _ = postStatus(t, s.URL, aliases.String(), nil)
+	if len(r.Errors) != 1 || r.Data != nil && string(r.Data) != "null" {
+		t.Errorf("10,000 aliases: %+v", r.Errors)
+	}
+	// Within the length limit, the field limit refuses them.
+	wide := newTestServer(t, withLimits(graph.Limits{MaxQueryBytes: 1 << 20, MaxTokens: 1 << 20}))
+	e := wide.wantError(t, aliases.String(), nil, "BAD_USER_INPUT")
+	if !strings.Contains(e.Message, "fields") {
+		t.Errorf("10,000 aliases: %s", e.Message)
+	}
+	// Scalars cost nothing, objects 1, lists times their size.
+	for _, tt := range []struct {
+		query string
+		cost  int
+	}{
+		{`{ shop(id: "1") { name description } product(id: "1") { sku } }`, 2},
+		{`{ shop(id: "1") { featuredProducts { sku } } }`, 6},
+		{`{ shop(id: "1") { featuredProducts(first: 2) { sku image { url } } } }`, 5},
+		{`{ shop(id: "1") { products(first: 10) { totalCount pageInfo { hasNextPage } nodes { sku } edges { node { id } } } } }`, 1 + 1 + 1 + 10 + 10*2},
+	} {
+		low := newTestServer(t, withLimits(graph.Limits{MaxComplexity: tt.cost - 1}))
+		e := low.wantError(t, tt.query, nil, "COMPLEXITY_LIMIT_EXCEEDED")
+		if want := fmt.Sprintf("complexity %d,", tt.cost); !strings.Contains(e.Message, want) {
+			t.Errorf("%s: %s, want %s", tt.query, e.Message, want)
+		}
+	}
+}

@@ -39,6 +39,25 @@ func writeError(err error) error {
 // written makes the rest of the request read afresh what a mutation wrote.
 func written(ctx context.Context) { loaders.For(ctx).Forget() }
 
+// changedShop records, for entity caches, that a mutation changed a shop:
+// the Shop, and the owner's Profile, whose shop field shows it.
+func changedShop(ctx context.Context, shopID int64, owner string) {
+	invalidate(ctx, "Shop", formatID(shopID))
+	invalidate(ctx, "Profile", owner)
+}
+
+// changedProducts records, for entity caches, that a mutation changed
+// products of a shop: each Product, and their shop as changedShop does
+// (its carousel or catalogue shows them). It reads the shop's owner.
+func changedProducts(ctx context.Context, shopID int64, productIDs ...int64) {
+	for _, id := range productIDs {
+		invalidate(ctx, "Product", formatID(id))
+	}
+	if s, err := loaders.For(ctx).ShopByID.Load(ctx, shopID)(); err == nil && s != nil {
+		changedShop(ctx, s.ID, s.OwnerID)
+	}
+}
+
 // userErrors converts FieldErrors; the list is never null.
 func userErrors(errs []catalog.FieldError) []*model.UserError {
 	out := make([]*model.UserError, len(errs))
@@ -153,6 +172,7 @@ func shopPayload(ctx context.Context, s store.Shop, errs []catalog.FieldError) *
 		return &model.ShopPayload{UserErrors: userErrors(errs)}
 	}
 	written(ctx)
+	changedShop(ctx, s.ID, s.OwnerID)
 	loaders.For(ctx).ShopByID.Prime(ctx, s.ID, &s)
 	return &model.ShopPayload{Shop: shopModel(&s), UserErrors: userErrors(nil)}
 }
@@ -164,5 +184,6 @@ func productPayload(ctx context.Context, p store.Product, errs []catalog.FieldEr
 		return &model.ProductPayload{UserErrors: userErrors(errs)}
 	}
 	written(ctx)
+	changedProducts(ctx, p.ShopID, p.ID)
 	return &model.ProductPayload{Product: productModel(&p), UserErrors: userErrors(nil)}
 }

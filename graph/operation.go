@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,8 +14,6 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
-
-	"github.com/shop-subgraph/shop/internal/catalog"
 )
 
 // The operation policy checks every operation, once gqlgen has parsed and
@@ -33,6 +32,9 @@ import (
 // operation before it runs.
 type operationPolicy struct {
 	limits Limits
+	schema *ast.Schema
+	// defaultMaxAge is CacheOptions.DefaultMaxAge in seconds.
+	defaultMaxAge int64
 }
 
 var _ interface {
@@ -75,7 +77,8 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, opCtx *grap
 			}
 		}
 	}
-	s := analyze(opCtx.Doc, op, opCtx.Variables)
+	s := analyze(p.schema, opCtx.Doc, op, opCtx.Variables, p.defaultMaxAge)
+	cachePolicyFrom(ctx).setOperation(op, s)
 	if s.depth > p.limits.MaxDepth {
 		return limitError(fmt.Sprintf("operation is %d levels deep, more than the limit of %d", s.depth, p.limits.MaxDepth))
 	}
@@ -138,49 +141,85 @@ type shape struct {
 	// fields is how many fields it expands to: every field, __typename
 	// included, counted at every place it appears, fragments expanded.
 	fields int64
-	// complexity prices it: a field costs 1 plus its selection's cost, a
-	// list field its selection's cost times its size (listSize).
-	complexity int64
+	// complexity prices it as demand control does (the IBM GraphQL cost
+	// specification, Federation's @cost and @listSize): an object costs 1,
+	// a scalar or an enum 0, unless @cost says otherwise; a list costs its
+	// elements times its size. sized is the part of it in the fields the
+	// enclosing connection's @listSize(sizedFields:) names, which its
+	// slicing argument multiplies.
+	complexity, sized int64
+	// maxAge is the least max-age its fields allow a response to be
+	// cached for (noMaxAge when none restricts it); private is whether one
+	// of them is PRIVATE (@cacheControl, cachePolicy).
+	maxAge  int64
+	private bool
 	// deferred is whether a fragment in it is @defer'd.
 	deferred bool
 }
+
+// noMaxAge is a shape's maxAge when none of its fields restricts it.
+const noMaxAge = -1
 
 func (s *shape) add(o shape) {
 	s.depth = max(s.depth, o.depth)
 	s.fields = satAdd(s.fields, o.fields)
 	s.complexity = satAdd(s.complexity, o.complexity)
+	s.sized = satAdd(s.sized, o.sized)
+	s.maxAge = minAge(s.maxAge, o.maxAge)
+	s.private = s.private || o.private
 	s.deferred = s.deferred || o.deferred
+}
+
+// minAge is the lesser of two max-ages, noMaxAge being the greatest.
+func minAge(a, b int64) int64 {
+	if a == noMaxAge {
+		return b
+	}
+	if b == noMaxAge {
+		return a
+	}
+	return min(a, b)
 }
 
 // analyzer works out an operation's shape. Each fragment is analysed once
 // and remembered, so the work is linear in the document: steps counts the
 // selections visited, which the tests hold against the document's size.
 type analyzer struct {
+	schema    *ast.Schema // nil: no costs or cache hints (tests of the walk)
 	fragments ast.FragmentDefinitionList
 	vars      map[string]any
-	memo      map[string]*shape // nil while a fragment is being analysed
-	steps     int
+	// defaultMaxAge is the max-age of a root field or a field of object
+	// type that no @cacheControl hint covers.
+	defaultMaxAge int64
+	memo          map[string]*shape // nil while a fragment is being analysed
+	steps         int
 }
 
 // analyze returns op's shape.
-func analyze(doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) shape {
-	a := analyzer{fragments: doc.Fragments, vars: vars, memo: map[string]*shape{}}
-	return a.selectionSet(op.SelectionSet)
+func analyze(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any, defaultMaxAge int64) shape {
+	a := analyzer{schema: schema, fragments: doc.Fragments, vars: vars, defaultMaxAge: defaultMaxAge, memo: map[string]*shape{}}
+	return a.selectionSet(op.SelectionSet, nil)
 }
 
-func (a *analyzer) selectionSet(set ast.SelectionSet) shape {
-	var out shape
+// selectionSet returns set's shape; the cost of the fields sizedFields
+// names goes to sized.
+func (a *analyzer) selectionSet(set ast.SelectionSet, sizedFields []string) shape {
+	out := shape{maxAge: noMaxAge}
 	for _, sel := range set {
 		a.steps++
 		switch s := sel.(type) {
 		case *ast.Field:
-			out.add(a.field(s))
+			f := a.field(s)
+			if slices.Contains(sizedFields, s.Name) {
+				f.sized, f.complexity = satAdd(f.sized, f.complexity), 0
+			}
+			out.add(f)
 		case *ast.InlineFragment:
-			sub := a.selectionSet(s.SelectionSet)
+			sub := a.selectionSet(s.SelectionSet, sizedFields)
 			sub.deferred = sub.deferred || isDeferred(s.Directives, a.vars)
 			out.add(sub)
 		case *ast.FragmentSpread:
-			sub := a.fragment(s.Name)
+			sub := a.fragment(s.Name, sizedFields)
 			sub.deferred = sub.deferred || isDeferred(s.Directives, a.vars)
 			out.add(sub)
 		}
@@ -188,62 +227,229 @@ func (a *analyzer) selectionSet(set ast.SelectionSet) shape {
 	return out
 }
 
-func (a *analyzer) fragment(name string) shape {
-	if s, seen := a.memo[name]; seen {
+// fragment returns a fragment's shape, worked out once for each set of
+// sized fields it is spread under (a handful: the schema's @listSize).
+func (a *analyzer) fragment(name string, sizedFields []string) shape {
+	key := name + "\x00" + strings.Join(sizedFields, ",")
+	if s, seen := a.memo[key]; seen {
 		if s == nil {
-			return shape{} // a cycle, which validation has already refused
+			return shape{maxAge: noMaxAge} // a cycle, which validation has already refused
 		}
 		return *s
 	}
-	a.memo[name] = nil
-	var s shape
+	a.memo[key] = nil
+	s := shape{maxAge: noMaxAge}
 	if def := a.fragments.ForName(name); def != nil {
-		s = a.selectionSet(def.SelectionSet)
+		s = a.selectionSet(def.SelectionSet, sizedFields)
 	}
-	a.memo[name] = &s
+	a.memo[key] = &s
 	return s
 }
 
 func (a *analyzer) field(f *ast.Field) shape {
-	sub := a.selectionSet(f.SelectionSet)
-	out := shape{fields: satAdd(1, sub.fields), deferred: sub.deferred}
-	if strings.HasPrefix(f.Name, "__") {
+	def := f.Definition
+	var listSize *ast.Directive
+	if def != nil {
+		listSize = def.Directives.ForName("listSize")
+	}
+	var sizedFields []string
+	if listSize != nil {
+		sizedFields = stringsArg(listSize, "sizedFields")
+	}
+	sub := a.selectionSet(f.SelectionSet, sizedFields)
+	out := shape{fields: satAdd(1, sub.fields), deferred: sub.deferred, maxAge: sub.maxAge, private: sub.private}
+	if strings.HasPrefix(f.Name, "__") || def == nil || a.schema == nil {
 		// Introspection is as deep as the type system, not as the data:
-		// it does not count towards depth, and __schema costs nothing.
-		if f.Name != "__schema" {
-			out.complexity = satAdd(1, sub.complexity)
+		// it does not count towards depth, and costs nothing.
+		if !strings.HasPrefix(f.Name, "__") {
+			out.depth = sub.depth + 1
+		}
+		if f.Name == "__schema" || f.Name == "__type" {
+			out.maxAge = minAge(out.maxAge, a.defaultMaxAge)
 		}
 		return out
 	}
 	out.depth = sub.depth + 1
-	out.complexity = satAdd(1, satMul(sub.complexity, a.listSize(f)))
+	typ := a.schema.Types[def.Type.Name()]
+	weight := a.weight(def, typ)
+	children := satAdd(sub.complexity, sub.sized)
+	switch size := a.listSize(f, listSize); {
+	case len(sizedFields) > 0:
+		out.complexity = satAdd(weight, satAdd(sub.complexity, satMul(size, sub.sized)))
+	case def.Type.Elem != nil:
+		out.complexity = satMul(size, satAdd(weight, children))
+	default:
+		out.complexity = satAdd(weight, children)
+	}
+	age, private := a.cacheHint(f, def, typ)
+	out.maxAge = minAge(out.maxAge, age)
+	out.private = out.private || private
 	return out
 }
 
-// listSize is how many elements a list field may return, for its
-// complexity: a page's first (or its default; a first out of bounds counts
-// as the bound, and the field's resolver refuses it), _entities' number of
-// representations; 1 for any other field.
-func (a *analyzer) listSize(f *ast.Field) int64 {
-	if f.ObjectDefinition == nil {
+// weight is what one value of the field costs besides its selection:
+// its @cost, else its type's, else 1 for an object and 0 for a leaf.
+func (a *analyzer) weight(def *ast.FieldDefinition, typ *ast.Definition) int64 {
+	if d := def.Directives.ForName("cost"); d != nil {
+		return intDirectiveArg(d, "weight")
+	}
+	if typ == nil {
+		return 0
+	}
+	if d := typ.Directives.ForName("cost"); d != nil {
+		return intDirectiveArg(d, "weight")
+	}
+	if typ.Kind == ast.Object || typ.Kind == ast.Interface || typ.Kind == ast.Union {
 		return 1
 	}
-	page := func(def, most int) int64 {
-		n, ok := a.intArg(f, "first")
-		if !ok || n < 1 {
-			return int64(def)
-		}
-		return int64(min(n, most))
-	}
-	switch f.ObjectDefinition.Name + "." + f.Name {
-	case "Query.shops", "Shop.products":
-		return page(defaultPageSize, maxPageSize)
-	case "Shop.featuredProducts":
-		return page(catalog.MaxFeatured, catalog.MaxFeatured)
-	case "Query._entities":
+	return 0
+}
+
+// maxSlice is what a slicing argument counts as, at most: the largest page
+// a list of this schema returns. A first beyond a list's own bound is the
+// field's error (BAD_USER_INPUT), not the operation's cost.
+const maxSlice = maxPageSize
+
+// listSize is how many elements a list field returns, for its cost: the
+// value of its @listSize slicing argument (or that argument's default) up
+// to maxSlice, else its assumedSize; _entities, which federation adds, its
+// number of representations; 1 for any other field.
+func (a *analyzer) listSize(f *ast.Field, listSize *ast.Directive) int64 {
+	if f.ObjectDefinition != nil && f.ObjectDefinition.Name == "Query" && f.Name == "_entities" {
 		return max(1, int64(a.listLen(f, "representations")))
 	}
+	if listSize == nil {
+		return 1
+	}
+	for _, name := range stringsArg(listSize, "slicingArguments") {
+		n, ok := a.intArg(f, name)
+		if !ok {
+			if arg := f.Definition.Arguments.ForName(name); arg != nil && arg.DefaultValue != nil {
+				n, ok = literalInt(arg.DefaultValue)
+			}
+		}
+		if ok && n > 0 {
+			return int64(min(n, maxSlice))
+		}
+	}
+	if d := listSize.Arguments.ForName("assumedSize"); d != nil {
+		if n, ok := literalInt(d.Value); ok && n > 0 {
+			return int64(n)
+		}
+	}
 	return 1
+}
+
+// cacheHint is the max-age a field allows (noMaxAge: no restriction) and
+// whether it is PRIVATE, by Apollo's rules: the field's @cacheControl, else
+// its type's; inheritMaxAge restricts nothing; without a maxAge, a root
+// field or a field of object type takes the default, a leaf nothing.
+// _entities takes the least hint of the entity types it returns that have
+// one (Shop, Product; Profile and Tweet, whose owners are other subgraphs,
+// carry none: their fields below decide).
+func (a *analyzer) cacheHint(f *ast.Field, def *ast.FieldDefinition, typ *ast.Definition) (int64, bool) {
+	root := f.ObjectDefinition != nil && (f.ObjectDefinition.Name == "Query" || f.ObjectDefinition.Name == "Mutation")
+	if root && f.Name == "_entities" {
+		age := int64(noMaxAge)
+		private := false
+		for _, name := range a.representationTypes(f) {
+			t := a.schema.Types[name]
+			if t == nil {
+				continue
+			}
+			if h := t.Directives.ForName("cacheControl"); h != nil {
+				if n, ok := literalInt(argValue(h, "maxAge")); ok {
+					age = minAge(age, int64(n))
+				}
+				private = private || enumArg(h, "scope") == "PRIVATE"
+			}
+		}
+		return age, private
+	}
+	hint := def.Directives.ForName("cacheControl")
+	if hint == nil && typ != nil {
+		hint = typ.Directives.ForName("cacheControl")
+	}
+	var private bool
+	if hint != nil {
+		private = enumArg(hint, "scope") == "PRIVATE"
+		if n, ok := literalInt(argValue(hint, "maxAge")); ok {
+			return int64(n), private
+		}
+		if on, _ := strconv.ParseBool(argValue(hint, "inheritMaxAge").Raw); on {
+			return noMaxAge, private
+		}
+	}
+	if root || (typ != nil && typ.Kind != ast.Scalar && typ.Kind != ast.Enum) {
+		return a.defaultMaxAge, private
+	}
+	return noMaxAge, private
+}
+
+// representationTypes returns the __typename of each representation of an
+// _entities field, once each.
+func (a *analyzer) representationTypes(f *ast.Field) []string {
+	arg := f.Arguments.ForName("representations")
+	if arg == nil || arg.Value == nil {
+		return nil
+	}
+	var names []string
+	add := func(name string) {
+		if name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	if arg.Value.Kind == ast.Variable {
+		list, _ := a.vars[arg.Value.Raw].([]any)
+		for _, v := range list {
+			if rep, ok := v.(map[string]any); ok {
+				name, _ := rep["__typename"].(string)
+				add(name)
+			}
+		}
+		return names
+	}
+	for _, c := range arg.Value.Children {
+		if c.Value != nil {
+			if t := c.Value.Children.ForName("__typename"); t != nil {
+				add(t.Raw)
+			}
+		}
+	}
+	return names
+}
+
+// argValue returns a directive argument's value, or a null value.
+func argValue(d *ast.Directive, name string) *ast.Value {
+	if a := d.Arguments.ForName(name); a != nil && a.Value != nil {
+		return a.Value
+	}
+	return &ast.Value{Kind: ast.NullValue}
+}
+
+func enumArg(d *ast.Directive, name string) string { return argValue(d, name).Raw }
+
+func intDirectiveArg(d *ast.Directive, name string) int64 {
+	n, _ := literalInt(argValue(d, name))
+	return int64(n)
+}
+
+// stringsArg reads a directive's list of strings argument.
+func stringsArg(d *ast.Directive, name string) []string {
+	var out []string
+	for _, c := range argValue(d, name).Children {
+		out = append(out, c.Value.Raw)
+	}
+	return out
+}
+
+// literalInt reads an Int literal, clamped to 32 bits.
+func literalInt(v *ast.Value) (int, bool) {
+	if v == nil || v.Kind != ast.IntValue {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v.Raw, 10, 64)
+	return int(min(max(n, math.MinInt32), math.MaxInt32)), err == nil
 }
 
 // intArg reads an Int argument given as a literal or a variable.
@@ -255,11 +461,7 @@ func (a *analyzer) intArg(f *ast.Field, name string) (int, bool) {
 	if arg.Value.Kind == ast.Variable {
 		return toInt(a.vars[arg.Value.Raw])
 	}
-	if arg.Value.Kind != ast.IntValue {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(arg.Value.Raw, 10, 64)
-	return int(min(max(n, math.MinInt32), math.MaxInt32)), err == nil
+	return literalInt(arg.Value)
 }
 
 // listLen is the length of a list argument given as a literal or a

@@ -88,6 +88,8 @@ func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (*model
 	if err != nil {
 		return nil, err
 	}
+	// Its shop, for the caches' invalidation once it is gone.
+	before, _ := loaders.For(ctx).ProductByID.Load(ctx, idArg(id))()
 	errs, err := catalog.DeleteProduct(ctx, r.Store, a, idArg(id))
 	if err != nil {
 		return nil, writeError(err)
@@ -96,6 +98,10 @@ func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (*model
 		return &model.DeleteProductPayload{UserErrors: userErrors(errs)}, nil
 	}
 	written(ctx)
+	if before != nil {
+		invalidate(ctx, "Product", id)
+		changedShop(ctx, before.ShopID, before.ShopOwnerID)
+	}
 	return &model.DeleteProductPayload{DeletedProductID: &id, UserErrors: userErrors(nil)}, nil
 }
 
@@ -112,6 +118,11 @@ func (r *mutationResolver) UpsertProducts(ctx context.Context, shopID string, pr
 	out := &model.UpsertProductsPayload{Products: make([]*model.Product, len(rows)), UserErrors: userErrors(errs)}
 	if len(errs) == 0 {
 		written(ctx)
+		ids := make([]int64, len(rows))
+		for i := range rows {
+			ids[i] = rows[i].ID
+		}
+		changedProducts(ctx, idArg(shopID), ids...)
 	}
 	for i := range rows {
 		out.Products[i] = productModel(&rows[i])

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -18,6 +19,12 @@ import (
 // with arguments gets the ones it requires, lists page two at a time, and
 // a type recurs at most twice on a path (Shop → Product → Shop).
 func everyField(s *ast.Schema, name string, path map[string]int) string {
+	return everyFieldUpTo(s, name, path, 2)
+}
+
+// everyFieldUpTo is everyField with a type recurring at most visits times
+// on a path.
+func everyFieldUpTo(s *ast.Schema, name string, path map[string]int, visits int) string {
 	def := s.Types[name]
 	path[name]++
 	defer func() { path[name]-- }()
@@ -29,7 +36,7 @@ func everyField(s *ast.Schema, name string, path map[string]int) string {
 		}
 		t := s.Types[f.Type.Name()]
 		composite := t.Kind == ast.Object || t.Kind == ast.Interface || t.Kind == ast.Union
-		if composite && path[t.Name] >= 2 {
+		if composite && path[t.Name] >= visits {
 			continue
 		}
 		b.WriteString(" " + f.Name)
@@ -49,7 +56,7 @@ func everyField(s *ast.Schema, name string, path map[string]int) string {
 			b.WriteString("(" + strings.Join(args, ", ") + ")")
 		}
 		if composite {
-			b.WriteString(" " + everyField(s, t.Name, path))
+			b.WriteString(" " + everyFieldUpTo(s, t.Name, path, visits))
 		}
 	}
 	b.WriteString(" }")
@@ -62,7 +69,7 @@ func everyField(s *ast.Schema, name string, path map[string]int) string {
 // anonymous, owner and staff viewers, the direct path answers byte for byte
 // as gqlgen's executor does, in as many statements.
 func TestEveryFieldBothPaths(t *testing.T) {
-	opts := []func(*graph.Options){withTokens(t)}
+	opts := []func(*graph.Options){withTokens(t), withCache(time.Hour)}
 	direct := newTestServer(t, opts...)
 	o := graph.Options{Store: direct.store, Loaders: direct.metrics, Operations: metrics.New(), NoDirectPath: true}
 	for _, opt := range opts {
@@ -89,10 +96,13 @@ func TestEveryFieldBothPaths(t *testing.T) {
 		for viewer, headers := range viewers {
 			t.Run(typ+"/"+viewer, func(t *testing.T) {
 				vars := map[string]any{"reps": reps[typ]}
-				got, gotStmts := rawPost(t, direct, headers, query, vars)
-				want, wantStmts := rawPost(t, executor, headers, query, vars)
+				got, gotStmts, gotHeader := rawPostHeader(t, direct, headers, query, vars)
+				want, wantStmts, wantHeader := rawPostHeader(t, executor, headers, query, vars)
 				if !bytes.Equal(got, want) {
 					t.Errorf("direct path:\n%s\ngqlgen:\n%s", got, want)
+				}
+				if g, w := gotHeader.Get("Cache-Control"), wantHeader.Get("Cache-Control"); g != w {
+					t.Errorf("Cache-Control %q on the direct path, %q through gqlgen", g, w)
 				}
 				if gotStmts != wantStmts {
 					t.Errorf("%d statements on the direct path, %d through gqlgen", gotStmts, wantStmts)

@@ -61,4 +61,5 @@ directive @key(fields: String!) repeatable on OBJECT | INTERFACE
 directive @external on FIELD_DEFINITION | OBJECT
 directive @requires(fields: String!) on FIELD_DEFINITION
 directive @shareable repeatable on OBJECT | FIELD_DEFINITION
+directive @composeDirective(name: String!) repeatable on SCHEMA
 `

@@ -38,12 +38,15 @@ func shown(ctx context.Context, s *store.Shop, p placement) bool {
 	if s == nil {
 		return false
 	}
-	if p == onProfile {
+	public := visibleShop(s) && rollout.Allows(ctx, s.OwnerID)
+	if !public && p == onProfile {
 		if v, err := auth.FromContext(ctx); err == nil && v.ProfileID == s.OwnerID {
+			// The owner's preview: the answer turned on the bearer token.
+			markPrivate(ctx)
 			return true
 		}
 	}
-	return visibleShop(s) && rollout.Allows(ctx, s.OwnerID)
+	return public
 }
 
 // profileShop is Profile.shop and Tweet.shop: the owner's shop when it is

@@ -31,10 +31,15 @@ import (
 // A transport that called the handler more than once (incremental delivery)
 // would get only the last response written this way, so rawData wraps only
 // transports that call it once.
-type rawData struct{ graphql.Transport }
+type rawData struct {
+	graphql.Transport
+	// cache and vary set the response's cache headers (cachecontrol.go).
+	cache CacheOptions
+	vary  []string
+}
 
 func (t rawData) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	out := &responseWriter{ResponseWriter: w}
+	out := &responseWriter{ResponseWriter: w, req: r, cache: t.cache, vary: t.vary}
 	t.Transport.Do(out, r, keepResponse{GraphExecutor: exec, out: out})
 }
 
@@ -59,7 +64,10 @@ func (e keepResponse) DispatchOperation(ctx context.Context, rc *graphql.Operati
 // responseWriter writes the kept response in place of the next write.
 type responseWriter struct {
 	http.ResponseWriter
-	kept *graphql.Response
+	kept  *graphql.Response
+	req   *http.Request
+	cache CacheOptions
+	vary  []string
 }
 
 func (w *responseWriter) Write(b []byte) (int, error) {
@@ -73,6 +81,10 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 		// What gqlgen's transports do when the response cannot be
 		// marshalled; the handler's recovery answers 500.
 		panic(fmt.Errorf("unable to marshal the response: %w", err))
+	}
+	if w.cache.setCacheHeaders(w.ResponseWriter, w.req, resp, parts, w.vary) {
+		w.ResponseWriter.WriteHeader(http.StatusNotModified)
+		return len(b), nil
 	}
 	// Three writes, so that the data is not copied once more.
 	for _, part := range parts {

@@ -39,7 +39,7 @@ func TestRawDataTransport(t *testing.T) {
 		return s
 	}
 	plain := newServer(func(tr graphql.Transport) graphql.Transport { return tr })
-	raw := newServer(func(tr graphql.Transport) graphql.Transport { return rawData{tr} })
+	raw := newServer(func(tr graphql.Transport) graphql.Transport { return rawData{Transport: tr} })
 
 	post := func(body string, header ...string) func(base string) (*http.Request, error) {
 		return func(base string) (*http.Request, error) {

@@ -1,0 +1,185 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/metrics"
+)
+
+func withCache(maxAge time.Duration) func(*graph.Options) {
+	return func(o *graph.Options) { o.Cache.MaxAge = maxAge }
+}
+
+// cacheServers returns two servers over one store, with the direct path on
+// and off, with opts.
+func cacheServers(t *testing.T, opts ...func(*graph.Options)) [2]*testServer {
+	t.Helper()
+	direct := newTestServer(t, opts...)
+	o := graph.Options{Store: direct.store, Loaders: direct.metrics, Operations: metrics.New(), NoDirectPath: true}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	executor := &testServer{Server: httptest.NewServer(graph.NewHandler(o)), metrics: direct.metrics, store: direct.store}
+	t.Cleanup(executor.Close)
+	return [2]*testServer{direct, executor}
+}
+
+// TestCacheControl: every response has the Cache-Control its fields'
+// hints and the rules give it, on both execution paths.
+func TestCacheControl(t *testing.T) {
+	servers := cacheServers(t, withTokens(t), withCache(time.Hour))
+	owner := map[string]string{"Authorization": "Bearer " + token(t, "2004")}
+	tweets := []any{
+		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
+		map[string]any{"__typename": "Tweet", "id": "t2", "author": map[string]any{"id": "2004"}},
+	}
+	const timeline = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tweet { shop { name featuredProducts { title price { amount } } } } } }`
+	for _, tt := range []struct {
+		name    string
+		query   string
+		vars    map[string]any
+		headers map[string]string
+		want    string
+	}{
+		{"an anonymous timeline", timeline, map[string]any{"r": tweets}, nil, "public, max-age=300"},
+		{"a timeline read with a token, answered as to anyone", timeline, map[string]any{"r": tweets}, owner, "public, max-age=300"},
+		{"the owner's preview of a draft", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name status } } } }`,
+			map[string]any{"r": []any{profileRep("2004")}}, owner, "private, max-age=300"},
+		{"another viewer's profile, with a token", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name status } } } }`,
+			map[string]any{"r": []any{profileRep("2001"), profileRep("2002")}}, owner, "public, max-age=300"},
+		{"myShop", `{ myShop { name } }`, nil, owner, "private, max-age=60"},
+		{"insights", `{ shop(id: "1") { name insights(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { clicks } } }`, nil, nil, "private, max-age=60"},
+		{"a catalogue page", `{ shops(first: 2) { nodes { name products(first: 2) { nodes { sku image { url } } pageInfo { hasNextPage } totalCount } } } }`, nil, nil, "public, max-age=300"},
+		{"Shop and Product entities", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Shop { name } ... on Product { sku shop { name } } } }`,
+			map[string]any{"r": []any{map[string]any{"__typename": "Shop", "id": "1"}, map[string]any{"__typename": "Product", "id": "1"}}}, nil, "public, max-age=300"},
+		{"a shop's owner inherits", `{ shop(id: "1") { owner { id } } }`, nil, nil, "public, max-age=300"},
+		{"tweets' ids alone: no hint, the default of 0", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Tweet { id } } }`, map[string]any{"r": tweets}, nil, "no-store"},
+		{"a root field without a hint", `{ _service { sdl } }`, nil, nil, "no-store"},
+		{"an error", `{ shop(id: "1") { featuredProducts(first: 9) { sku } } }`, nil, nil, "no-store"},
+		{"a mutation", `mutation { setShopStatus(shopId: "4", status: DRAFT) { shop { status } userErrors { code } } }`, nil, owner, "no-store"},
+		{"a refused operation", `{ shops { nodes { name } } ... on Query @defer { __typename } }`, nil, nil, "no-store"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for i, s := range servers {
+				_, _, h := rawPostHeader(t, s, tt.headers, tt.query, tt.vars)
+				if got := h.Get("Cache-Control"); got != tt.want {
+					t.Errorf("%s: Cache-Control %q, want %q", []string{"direct path", "executor"}[i], got, tt.want)
+				}
+			}
+		})
+	}
+	t.Run("a traced request", func(t *testing.T) {
+		_, _, h := rawPostHeader(t, servers[0], map[string]string{"Apollo-Federation-Include-Trace": "ftv1"}, timeline, map[string]any{"r": tweets})
+		if got := h.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("Cache-Control %q, want no-store", got)
+		}
+	})
+	t.Run("a request refused before GraphQL", func(t *testing.T) {
+		res, err := http.Post(servers[0].URL, "text/plain", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Cache-Control"); res.StatusCode != http.StatusUnsupportedMediaType || got != "no-store" {
+			t.Errorf("status %d, Cache-Control %q, want 415 and no-store", res.StatusCode, got)
+		}
+	})
+}
+
+// TestCacheControlBounds: -cache-max-age bounds every response, 0 caches
+// nothing; -cache-default-max-age gives unhinted fields their max-age.
+func TestCacheControlBounds(t *testing.T) {
+	const q = `{ shop(id: "1") { name } }`
+	for _, tt := range []struct {
+		name string
+		opt  func(*graph.Options)
+		want string
+	}{
+		{"bounded", withCache(time.Minute), "public, max-age=60"},
+		{"off", withCache(0), "no-store"},
+		{"a default for unhinted fields", func(o *graph.Options) { o.Cache = graph.CacheOptions{MaxAge: time.Hour, DefaultMaxAge: 30 * time.Second} }, "public, max-age=30"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, tt.opt)
+			query := q
+			if tt.name == "a default for unhinted fields" {
+				query = `{ shop(id: "1") { name } _service { sdl } }`
+			}
+			_, _, h := rawPostHeader(t, s, nil, query, nil)
+			if got := h.Get("Cache-Control"); got != tt.want {
+				t.Errorf("Cache-Control %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCacheVary: where the rollout rules restrict a dimension, the answer
+// depends on the viewer's header for it, and Vary says so.
+func TestCacheVary(t *testing.T) {
+	for i, s := range cacheServers(t, withRollout(t, "US", "", "ios", ""), withCache(time.Hour)) {
+		_, _, h := rawPostHeader(t, s, map[string]string{"X-Viewer-Country": "US", "X-Client-Platform": "ios"},
+			`query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`, map[string]any{"r": []any{profileRep("2001")}})
+		if got, want := h.Values("Vary"), []string{"X-Viewer-Country", "X-Client-Platform"}; !slices.Equal(got, want) {
+			t.Errorf("server %d: Vary %q, want %q", i, got, want)
+		}
+	}
+}
+
+// TestCacheETag: a GET query's response has an ETag; the same request
+// with If-None-Match gets 304 and no body.
+func TestCacheETag(t *testing.T) {
+	s := newTestServer(t, withCache(time.Hour))
+	u := s.URL + "?query=" + url.QueryEscape(`{ shop(id: "1") { name } }`)
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	etag := res.Header.Get("ETag")
+	if res.StatusCode != http.StatusOK || etag == "" {
+		t.Fatalf("status %d, ETag %q", res.StatusCode, etag)
+	}
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("If-None-Match", etag)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match: status %d, want 304", res.StatusCode)
+	}
+}
+
+// TestCacheTagsAndInvalidation: an _entities response names each entity's
+// cache tags; a mutation's response names what it changed.
+func TestCacheTagsAndInvalidation(t *testing.T) {
+	for i, s := range cacheServers(t, withTokens(t), withCache(time.Hour)) {
+		reps := []any{
+			map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
+			profileRep("2099"),
+			map[string]any{"__typename": "Shop", "id": "1"},
+			map[string]any{"__typename": "Product", "id": "2"},
+		}
+		r, _ := s.post(t, `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Tweet { shop { name } } } }`, map[string]any{"r": reps})
+		got := fmt.Sprint(r.Extensions["apolloEntityCacheTags"])
+		if want := "[[shop-1] [profile-2099] [shop-1] [product-2 shop-1]]"; got != want {
+			t.Errorf("server %d: apolloEntityCacheTags %s, want %s", i, got, want)
+		}
+	}
+	s := newTestServer(t, withTokens(t), withCache(time.Hour))
+	r := postWith(t, s.URL, "Bearer "+token(t, "2001"), `mutation { updateShop(input: {shopId: "1", name: "Acme Two"}) { userErrors { code } } }`, nil)
+	inv, _ := json.Marshal(r.Extensions["invalidation"])
+	if want := `[{"key":{"id":"1"},"kind":"entity","subgraph":"shop","type":"Shop"},{"key":{"id":"2001"},"kind":"entity","subgraph":"shop","type":"Profile"}]`; string(inv) != want {
+		t.Errorf("invalidation %s, want %s", inv, want)
+	}
+}
