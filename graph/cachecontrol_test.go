@@ -106,7 +106,9 @@ func TestCacheControlBounds(t *testing.T) {
 	}{
 		{"bounded", withCache(time.Minute), "public, max-age=60"},
 		{"off", withCache(0), "no-store"},
-		{"a default for unhinted fields", func(o *graph.Options) { o.Cache = graph.CacheOptions{MaxAge: time.Hour, DefaultMaxAge: 30 * time.Second} }, "public, max-age=30"},
+		{"a default for unhinted fields", func(o *graph.Options) {
+			o.Cache = graph.CacheOptions{MaxAge: time.Hour, DefaultMaxAge: 30 * time.Second}
+		}, "public, max-age=30"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newTestServer(t, tt.opt)

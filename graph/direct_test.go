@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/metrics"
