@@ -103,7 +103,9 @@ func startServe(t *testing.T, vars map[string]string) (string, []map[string]any)
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	vars["DATABASE_URL"] = storetest.DSN(t)
+	if vars["DATABASE_URL"] == "" {
+		vars["DATABASE_URL"] = storetest.DSN(t)
+	}
 	vars["SHOP_ADDR"] = "127.0.0.1:0"
 	vars["SHOP_LOG_FORMAT"] = "json"
 	go func() {

@@ -142,6 +142,9 @@ type serveConfig struct {
 	queryCacheBytes           int64
 	memoryLimit               string
 	cache                     graph.CacheOptions
+	replicas                  replicaList
+	replicaMaxLag             time.Duration
+	replicaCheckEvery         time.Duration
 	limits                    graph.Limits
 	auth                      authConfig
 	rollout                   struct{ countries, languages, platforms, merchants string }
@@ -170,6 +173,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	var c serveConfig
 	fs.StringVar(&c.addr, "addr", envOr(getenv, "SHOP_ADDR", defAddr), "listen address (env SHOP_ADDR, or PORT → :$PORT)")
 	db := dbFlag(fs, getenv)
+	fs.Var(&c.replicas, "db-replica", "a postgres:// URL of a streaming replica of -db that serves the read path; repeat for several (env DATABASE_REPLICA_URL, space-separated)")
+	fs.DurationVar(&c.replicaMaxLag, "db-replica-max-lag", store.DefaultReplicaMaxLag, "how far behind the primary a replica may be and still serve reads (env SHOP_DB_REPLICA_MAX_LAG)")
+	fs.DurationVar(&c.replicaCheckEvery, "db-replica-check-interval", store.DefaultReplicaCheckInterval, "how often each replica's health and lag are checked (env SHOP_DB_REPLICA_CHECK_INTERVAL)")
 	fs.StringVar(&c.seed, "seed", envOr(getenv, "SHOP_SEED", "demo"), "demo: load the demo data into an empty database; none (env SHOP_SEED)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "SHOP_LOG_FORMAT", "text"), "text or json (env SHOP_LOG_FORMAT)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGTERM (env SHOP_SHUTDOWN_TIMEOUT)")
@@ -196,28 +202,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&c.rollout.merchants, "rollout-merchants", "", "comma list of profile ids allowed to show a shop; empty = all (env SHOP_ROLLOUT_MERCHANTS)")
 	authFlags(fs, getenv, &c.auth)
 	err := setFromEnv(fs, getenv, map[string]string{
-		"rollout-countries":     "SHOP_ROLLOUT_COUNTRIES",
-		"rollout-languages":     "SHOP_ROLLOUT_LANGUAGES",
-		"rollout-platforms":     "SHOP_ROLLOUT_PLATFORMS",
-		"rollout-merchants":     "SHOP_ROLLOUT_MERCHANTS",
-		"shutdown-timeout":      "SHOP_SHUTDOWN_TIMEOUT",
-		"max-depth":             "SHOP_MAX_DEPTH",
-		"max-complexity":        "SHOP_MAX_COMPLEXITY",
-		"max-representations":   "SHOP_MAX_REPRESENTATIONS",
-		"max-body-bytes":        "SHOP_MAX_BODY_BYTES",
-		"request-timeout":       "SHOP_REQUEST_TIMEOUT",
-		"introspection":         "SHOP_INTROSPECTION",
-		"apq-cache-size":        "SHOP_APQ_CACHE_SIZE",
-		"apq-cache-bytes":       "SHOP_APQ_CACHE_BYTES",
-		"query-cache-size":      "SHOP_QUERY_CACHE_SIZE",
-		"query-cache-bytes":     "SHOP_QUERY_CACHE_BYTES",
-		"max-fields":            "SHOP_MAX_FIELDS",
-		"max-query-bytes":       "SHOP_MAX_QUERY_BYTES",
-		"max-tokens":            "SHOP_MAX_TOKENS",
-		"memory-limit":          "SHOP_MEMORY_LIMIT",
-		"cache-max-age":         "SHOP_CACHE_MAX_AGE",
-		"cache-default-max-age": "SHOP_CACHE_DEFAULT_MAX_AGE",
-		"subgraph-name":         "SHOP_SUBGRAPH_NAME",
+		"rollout-countries":         "SHOP_ROLLOUT_COUNTRIES",
+		"rollout-languages":         "SHOP_ROLLOUT_LANGUAGES",
+		"rollout-platforms":         "SHOP_ROLLOUT_PLATFORMS",
+		"rollout-merchants":         "SHOP_ROLLOUT_MERCHANTS",
+		"shutdown-timeout":          "SHOP_SHUTDOWN_TIMEOUT",
+		"max-depth":                 "SHOP_MAX_DEPTH",
+		"max-complexity":            "SHOP_MAX_COMPLEXITY",
+		"max-representations":       "SHOP_MAX_REPRESENTATIONS",
+		"max-body-bytes":            "SHOP_MAX_BODY_BYTES",
+		"request-timeout":           "SHOP_REQUEST_TIMEOUT",
+		"introspection":             "SHOP_INTROSPECTION",
+		"apq-cache-size":            "SHOP_APQ_CACHE_SIZE",
+		"apq-cache-bytes":           "SHOP_APQ_CACHE_BYTES",
+		"query-cache-size":          "SHOP_QUERY_CACHE_SIZE",
+		"query-cache-bytes":         "SHOP_QUERY_CACHE_BYTES",
+		"max-fields":                "SHOP_MAX_FIELDS",
+		"max-query-bytes":           "SHOP_MAX_QUERY_BYTES",
+		"max-tokens":                "SHOP_MAX_TOKENS",
+		"memory-limit":              "SHOP_MEMORY_LIMIT",
+		"cache-max-age":             "SHOP_CACHE_MAX_AGE",
+		"cache-default-max-age":     "SHOP_CACHE_DEFAULT_MAX_AGE",
+		"subgraph-name":             "SHOP_SUBGRAPH_NAME",
+		"db-replica-max-lag":        "SHOP_DB_REPLICA_MAX_LAG",
+		"db-replica-check-interval": "SHOP_DB_REPLICA_CHECK_INTERVAL",
 	})
 	if err != nil {
 		return err
@@ -228,6 +236,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	c.db = *db
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	if len(c.replicas) == 0 { // the flag wins over the environment
+		for _, r := range strings.Fields(getenv("DATABASE_REPLICA_URL")) {
+			if err := c.replicas.Set(r); err != nil {
+				return fmt.Errorf("DATABASE_REPLICA_URL: %w", err)
+			}
+		}
+	}
+	if c.replicaMaxLag <= 0 || c.replicaCheckEvery <= 0 {
+		return errors.New("-db-replica-max-lag and -db-replica-check-interval must be positive")
+	}
+	if len(c.replicas) > 0 && !store.IsPostgres(c.db) {
+		return errors.New("-db-replica needs a postgres:// -db: replicas are PostgreSQL streaming replicas")
 	}
 	if c.seed != "demo" && c.seed != "none" {
 		return fmt.Errorf("-seed must be demo or none, got %q", c.seed)
@@ -257,7 +278,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 
 	m := metrics.New()
-	st, err := openDB(ctx, c.db, store.WithObserver(m))
+	st, err := openDB(ctx, c.db, store.WithObserver(m), store.WithReplicas(c.replicas...),
+		store.WithReplicaChecks(c.replicaMaxLag, c.replicaCheckEvery))
 	if err != nil {
 		return err
 	}
@@ -285,7 +307,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		logger.Info("rollout: shops are shown only to these viewers and merchants", "countries", c.rules.Countries,
 			"languages", c.rules.Languages, "platforms", c.rules.Platforms, "merchants", c.rules.Merchants)
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "ide", "http://"+browsable(ln.Addr())+"/", "db", redactDSN(c.db))
+	logger.Info("serving", "addr", ln.Addr().String(), "ide", "http://"+browsable(ln.Addr())+"/", "db", redactDSN(c.db), "replicas", len(c.replicas))
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -442,15 +464,64 @@ func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveCon
 	mux.Handle("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := st.Ping(ctx); err != nil {
-			logger.WarnContext(ctx, "not ready", "err", err)
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ready\n")
+		readyz(ctx, w, st.Health(ctx), logger)
 	}))
 	mux.Handle("GET /metrics", m.Handler())
 	return requestid.Middleware(mux)
+}
+
+// readyz answers /readyz: 200 while the primary answers, else 503, with a
+// line for each database. A replica that is out does not make the server
+// unready: its reads go to the primary.
+func readyz(ctx context.Context, w http.ResponseWriter, dbs []store.DBStatus, logger *slog.Logger) {
+	var b strings.Builder
+	for _, d := range dbs {
+		state := "ok"
+		if !d.Up {
+			state = "down"
+			if d.Name != "primary" {
+				state = "out"
+			}
+		}
+		fmt.Fprintf(&b, "%s: %s", d.Name, state)
+		if d.Name != "primary" {
+			fmt.Fprintf(&b, ", lag %s", d.Lag.Round(time.Millisecond))
+		}
+		if d.Err != "" && !d.Up {
+			fmt.Fprintf(&b, " (%s)", d.Err)
+		}
+		b.WriteString("\n")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !dbs[0].Up {
+		logger.WarnContext(ctx, "not ready", "err", dbs[0].Err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "database unavailable\n"+b.String())
+		return
+	}
+	io.WriteString(w, "ready\n"+b.String())
+}
+
+// replicaList is -db-replica: a flag that may be repeated.
+type replicaList []string
+
+func (l *replicaList) String() string {
+	if l == nil {
+		return ""
+	}
+	out := make([]string, len(*l))
+	for i, d := range *l {
+		out[i] = redactDSN(d)
+	}
+	return strings.Join(out, " ")
+}
+
+func (l *replicaList) Set(v string) error {
+	if !store.IsPostgres(v) {
+		return errors.New("a replica is a postgres:// URL")
+	}
+	*l = append(*l, v)
+	return nil
 }
 
 func importFiles(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -331,5 +331,9 @@ func ImportFeed(ctx context.Context, st *store.Store, profileID string, src Sour
 		}
 		return FeedStats{}, fmt.Errorf("import-catalog: %w", err)
 	}
+	// The planner needs the new rows' statistics at once (store.Analyze).
+	if err := st.Analyze(ctx); err != nil {
+		return FeedStats{}, fmt.Errorf("import-catalog: %w", err)
+	}
 	return stats, nil
 }

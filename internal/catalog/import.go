@@ -121,6 +121,9 @@ func Import(ctx context.Context, st *store.Store, sources []Source, progress io.
 
 	var stats Stats
 	err := st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.LockShopsForImport(ctx, owners(lines)); err != nil {
+			return err
+		}
 		existing, err := tx.ShopSKUsByOwnerIDs(ctx, owners(lines))
 		if err != nil {
 			return err
@@ -136,6 +139,10 @@ func Import(ctx context.Context, st *store.Store, sources []Source, progress io.
 		if errors.As(err, &r) {
 			return Stats{}, r
 		}
+		return Stats{}, fmt.Errorf("import: %w", err)
+	}
+	// The planner needs the new rows' statistics at once (store.Analyze).
+	if err := st.Analyze(ctx); err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
 	}
 	return stats, nil

@@ -95,23 +95,26 @@ func shopFor(ctx context.Context, tx *store.Tx, a Actor, id int64, staffMay bool
 }
 
 // ownProduct returns the product with the given id if the actor owns its
-// shop. An unknown id is a NOT_FOUND FieldError at field.
+// shop. An unknown id is a NOT_FOUND FieldError at field. The shop comes
+// first, taking the shop's turn (store.Write), then the product as it is
+// once no other writer of the shop can change it.
 func ownProduct(ctx context.Context, tx *store.Tx, a Actor, id int64, field ...string) (store.Product, error) {
-	p, err := tx.ProductByID(ctx, id)
+	notFound := reject(CodeNotFound, "there is no product with this id", field...)
+	s, err := tx.ShopByProductID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return p, reject(CodeNotFound, "there is no product with this id", field...)
+		return store.Product{}, notFound
 	}
 	if err != nil {
-		return p, err
-	}
-	s, err := tx.ShopByID(ctx, p.ShopID)
-	if err != nil {
-		return p, err
+		return store.Product{}, err
 	}
 	if s.OwnerID != a.ProfileID {
-		return p, ErrForbidden
+		return store.Product{}, ErrForbidden
 	}
-	return p, nil
+	p, err := tx.ProductByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, notFound
+	}
+	return p, err
 }
 
 // CreateShop creates the actor's shop, as a DRAFT the owner then activates.

@@ -204,9 +204,18 @@ func For(ctx context.Context) *Loaders {
 }
 
 // Middleware gives every request its own loaders, so nothing cached outlives
-// the request or leaks between viewers.
+// the request or leaks between viewers. A request with an Authorization
+// header reads the primary database, never a replica (store.WithPrimary):
+// it is a merchant's (mutations and their payloads, myShop, the owner's
+// preview, insights), who must see their own writes at once. Deciding on
+// the header, whether or not its token is valid, is the safe side: the
+// read path without one is what replicas serve.
 func Middleware(st *store.Store, obs Observer, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), New(st, obs))))
+		ctx := r.Context()
+		if r.Header.Get("Authorization") != "" {
+			ctx = store.WithPrimary(ctx)
+		}
+		next.ServeHTTP(w, r.WithContext(NewContext(ctx, New(st, obs))))
 	})
 }

@@ -21,6 +21,9 @@ type Metrics struct {
 	Registry *prometheus.Registry
 
 	dbQueries    *prometheus.CounterVec
+	dbByDatabase *prometheus.CounterVec
+	replicaIn    *prometheus.GaugeVec
+	replicaLag   *prometheus.GaugeVec
 	dbDuration   *prometheus.HistogramVec
 	dbErrors     *prometheus.CounterVec
 	loaderBatch  *prometheus.HistogramVec
@@ -87,6 +90,18 @@ func New() *Metrics {
 			Name: "shop_db_queries_total",
 			Help: "SQL statements run, by statement name.",
 		}, []string{"query"}),
+		dbByDatabase: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shop_db_database_queries_total",
+			Help: "SQL statements run, by database (primary, replica1…) and statement name.",
+		}, []string{"database", "query"}),
+		replicaIn: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shop_db_replica_up",
+			Help: "1 while the read replica serves reads (it answers and is within the maximum lag), else 0.",
+		}, []string{"database"}),
+		replicaLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "shop_db_replica_lag_seconds",
+			Help: "How far behind the primary the read replica was at its last check, at most.",
+		}, []string{"database"}),
 		dbDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "shop_db_query_duration_seconds",
 			Help:    "SQL statement latency, by statement name.",
@@ -131,7 +146,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.dbQueries, m.dbDuration, m.dbErrors, m.loaderBatch,
+		m.dbQueries, m.dbByDatabase, m.replicaIn, m.replicaLag, m.dbDuration, m.dbErrors, m.loaderBatch,
 		m.operations, m.opDuration, m.gqlErrors, m.entities, m.httpRequests, m.httpInFlight,
 	)
 	return m
@@ -145,13 +160,36 @@ func (m *Metrics) RegisterDBPools(pools map[string]*sql.DB) {
 	}
 }
 
-// ObserveQuery counts one SQL statement (store.Observer).
-func (m *Metrics) ObserveQuery(_ context.Context, name string, d time.Duration, err error) {
+// ObserveQuery counts one SQL statement on the primary (store.Observer).
+func (m *Metrics) ObserveQuery(ctx context.Context, name string, d time.Duration, err error) {
+	m.ObserveQueryOn(ctx, "primary", name, d, err)
+}
+
+// ObserveQueryOn counts one SQL statement on the named database
+// (store.DatabaseObserver).
+func (m *Metrics) ObserveQueryOn(_ context.Context, database, name string, d time.Duration, err error) {
 	m.dbQueries.WithLabelValues(name).Inc()
+	m.dbByDatabase.WithLabelValues(database, name).Inc()
 	m.dbDuration.WithLabelValues(name).Observe(d.Seconds())
 	if err != nil {
 		m.dbErrors.WithLabelValues(name).Inc()
 	}
+}
+
+// ObserveReplica records a replica check's outcome (store.ReplicaObserver).
+func (m *Metrics) ObserveReplica(database string, in bool, lag time.Duration) {
+	up := 0.0
+	if in {
+		up = 1
+	}
+	m.replicaIn.WithLabelValues(database).Set(up)
+	m.replicaLag.WithLabelValues(database).Set(lag.Seconds())
+}
+
+// DBQueriesOn returns the number of SQL statements run so far on the named
+// database (primary, replica1…).
+func (m *Metrics) DBQueriesOn(database string) float64 {
+	return m.sum("shop_db_database_queries_total", map[string]string{"database": database})
 }
 
 // ObserveBatch records a loader batch's size (loaders.Observer).

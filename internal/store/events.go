@@ -30,17 +30,17 @@ type EventCount struct {
 // ProductShops returns the shop of each given product that exists; unknown
 // ids are absent.
 func (s *Store) ProductShops(ctx context.Context, productIDs []int64) (map[int64]int64, error) {
-	return productShops(ctx, productIDs, func(dest any, q string, args []any) error {
+	return s.productShops(ctx, productIDs, func(dest any, q string, args []any) error {
 		return s.selectRead(ctx, "product_shops", dest, q, args...)
 	})
 }
 
 // productShops reads the products' shops through sel, 500 ids a statement.
-func productShops(ctx context.Context, ids []int64, sel func(dest any, q string, args []any) error) (map[int64]int64, error) {
+func (s *Store) productShops(ctx context.Context, ids []int64, sel func(dest any, q string, args []any) error) (map[int64]int64, error) {
 	const q = `SELECT id, shop_id FROM products WHERE id IN (?)`
 	out := make(map[int64]int64, len(ids))
 	for chunk := range slices.Chunk(ids, inChunk) {
-		query, args, err := in(q, chunk)
+		query, args, err := s.in(q, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("product shops: %w", err)
 		}
@@ -88,7 +88,7 @@ func (s *Store) AddEventCounts(ctx context.Context, counts []EventCount) error {
 			merged = append(merged, c)
 		}
 	}
-	err := s.transact(ctx, false, func(tx *Tx) error {
+	err := s.Write(ctx, func(tx *Tx) error {
 		for chunk := range slices.Chunk(merged, eventCountChunk) {
 			q, args := addEventCounts(chunk)
 			if _, err := tx.exec(ctx, "add_event_counts", q, args...); err != nil {
@@ -139,7 +139,7 @@ func (s *Store) EventCountsByShops(ctx context.Context, shopIDs []int64, from, t
 	var out []EventCount
 	// Sorted, so that the chunks' rows follow each other in shop order.
 	for chunk := range slices.Chunk(slices.Sorted(slices.Values(shopIDs)), inChunk) {
-		query, args, err := in(q, chunk, from, to)
+		query, args, err := s.in(q, chunk, from, to)
 		if err != nil {
 			return nil, fmt.Errorf("event counts by shops: %w", err)
 		}

@@ -11,8 +11,8 @@ import (
 
 // The merchant write API's statements (SPEC §6). Each runs inside a Tx, so
 // what a mutation reads to decide (the shop's owner, which SKUs exist, the
-// catalogue's size) still holds when it commits: writers take turns (see
-// Write).
+// catalogue's size) still holds when it commits: a mutation reads its shop
+// first, which makes the shop's other writers wait (see Write).
 
 // selectAll runs a read statement inside the transaction into dest, counted
 // under name. It is not prepared: statements with IN lists differ by length.
@@ -33,9 +33,22 @@ func (tx *Tx) getRow(ctx context.Context, name string, dest any, q string, args 
 	return err
 }
 
-// ShopByID returns the shop with the given id, in any status, or ErrNotFound.
+// lockShop is what the transaction's reads of a shop add so that they lock
+// its row until the transaction ends, on PostgreSQL: the shop's writers take
+// turns (see Write). NO KEY UPDATE, the lock an UPDATE of other columns than
+// the key takes, leaves foreign-key checks of rows referencing the shop free.
+func (tx *Tx) lockShop() string {
+	if tx.s.dialect == dialectPostgres {
+		return ` FOR NO KEY UPDATE`
+	}
+	return ""
+}
+
+// ShopByID returns the shop with the given id, in any status, or
+// ErrNotFound, and makes the shop's other writers wait until the
+// transaction ends.
 func (tx *Tx) ShopByID(ctx context.Context, id int64) (Shop, error) {
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE id = ?`
+	q := `SELECT ` + shopColumns + ` FROM shops WHERE id = ?` + tx.lockShop()
 	var s Shop
 	if err := tx.getRow(ctx, "tx_shop_by_id", &s, q, id); err != nil {
 		return Shop{}, fmt.Errorf("shop by id: %w", err)
@@ -43,15 +56,30 @@ func (tx *Tx) ShopByID(ctx context.Context, id int64) (Shop, error) {
 	return s, nil
 }
 
-// ShopByOwnerID returns the profile's shop, in any status, or ErrNotFound.
+// ShopByOwnerID returns the profile's shop, in any status, or ErrNotFound,
+// and makes the shop's other writers wait until the transaction ends.
 func (tx *Tx) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
 	if !storable(ownerID) {
 		return Shop{}, fmt.Errorf("shop by owner id: %w", ErrNotFound)
 	}
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
+	q := `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?` + tx.lockShop()
 	var s Shop
 	if err := tx.getRow(ctx, "tx_shop_by_owner_id", &s, q, ownerID); err != nil {
 		return Shop{}, fmt.Errorf("shop by owner id: %w", err)
+	}
+	return s, nil
+}
+
+// ShopByProductID returns the shop of the product with the given id, or
+// ErrNotFound when there is no such product, and makes the shop's other
+// writers wait until the transaction ends. Read the product after it: a
+// writer that held the shop may have changed or deleted it.
+func (tx *Tx) ShopByProductID(ctx context.Context, productID int64) (Shop, error) {
+	q := `SELECT ` + shopColumns + ` FROM shops
+		WHERE id = (SELECT shop_id FROM products WHERE id = ?)` + tx.lockShop()
+	var s Shop
+	if err := tx.getRow(ctx, "tx_shop_by_product_id", &s, q, productID); err != nil {
+		return Shop{}, fmt.Errorf("shop by product id: %w", err)
 	}
 	return s, nil
 }
@@ -132,7 +160,7 @@ func (tx *Tx) ProductsBySKU(ctx context.Context, shopID int64, skus []string) ([
 	const q = `SELECT ` + productColumns + ` FROM products WHERE shop_id = ? AND sku IN (?)`
 	var out []Product
 	for chunk := range slices.Chunk(storableKeys(skus), inChunk) {
-		query, args, err := in(q, shopID, chunk)
+		query, args, err := tx.s.in(q, shopID, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("products by sku: %w", err)
 		}
@@ -147,7 +175,7 @@ func (tx *Tx) ProductsBySKU(ctx context.Context, shopID int64, skus []string) ([
 
 // ProductShopIDs is Store.ProductShops inside the transaction.
 func (tx *Tx) ProductShopIDs(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	return productShops(ctx, ids, func(dest any, q string, args []any) error {
+	return tx.s.productShops(ctx, ids, func(dest any, q string, args []any) error {
 		return tx.selectAll(ctx, "tx_product_shop_ids", dest, q, args...)
 	})
 }

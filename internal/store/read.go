@@ -33,7 +33,7 @@ func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop,
 		return nil, nil
 	}
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id IN (?)`
-	query, args, err := in(q, ownerIDs)
+	query, args, err := s.in(q, ownerIDs)
 	if err != nil {
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 		return nil, nil
 	}
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE id IN (?)`
-	query, args, err := in(q, ids)
+	query, args, err := s.in(q, ids)
 	if err != nil {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
@@ -120,7 +120,7 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, 
 	if cols == CardColumns {
 		name, q, scan = "featured_cards_by_shop_ids", `SELECT `+cardColumnsP+`, f.position`+from, scanCard
 	}
-	query, args, err := in(q, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued)
+	query, args, err := s.in(q, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued)
 	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
 	}
@@ -144,7 +144,7 @@ func (s *Store) ProductsByIDs(ctx context.Context, ids []int64) ([]ProductWithSh
 	}
 	const q = `SELECT ` + productColumnsP + `, s.status AS shop_status, s.owner_id AS shop_owner_id
 		FROM products p JOIN shops s ON s.id = p.shop_id WHERE p.id IN (?)`
-	query, args, err := in(q, ids)
+	query, args, err := s.in(q, ids)
 	if err != nil {
 		return nil, fmt.Errorf("products by ids: %w", err)
 	}
@@ -185,7 +185,7 @@ func (s *Store) ProductPagesByShopIDs(ctx context.Context, shopIDs []int64, afte
 				ROW_NUMBER() OVER (PARTITION BY shop_id ORDER BY id) AS rn
 			FROM products WHERE shop_id IN (?) AND id > ?) AS paged
 			WHERE rn <= ? ORDER BY shop_id, id`
-		query, args, err = in(q, shopIDs, afterID, limit)
+		query, args, err = s.in(q, shopIDs, afterID, limit)
 		if err != nil {
 			return nil, fmt.Errorf("product pages by shop ids: %w", err)
 		}
@@ -208,7 +208,7 @@ func (s *Store) ProductCountsByShopIDs(ctx context.Context, shopIDs []int64) (ma
 		return nil, nil
 	}
 	const q = `SELECT shop_id, COUNT(*) AS n FROM products WHERE shop_id IN (?) GROUP BY shop_id`
-	query, args, err := in(q, shopIDs)
+	query, args, err := s.in(q, shopIDs)
 	if err != nil {
 		return nil, fmt.Errorf("product counts by shop ids: %w", err)
 	}

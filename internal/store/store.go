@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,6 +39,12 @@ type Observer interface {
 	ObserveQuery(ctx context.Context, name string, d time.Duration, err error)
 }
 
+// DatabaseObserver is an Observer that is also told which database ran
+// each statement: primary, or a replica's name (WithReplicas).
+type DatabaseObserver interface {
+	ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, err error)
+}
+
 type nopObserver struct{}
 
 func (nopObserver) ObserveQuery(context.Context, string, time.Duration, error) {}
@@ -50,6 +57,16 @@ type Store struct {
 	write   *sqlx.DB
 	dialect string
 	obs     Observer
+
+	// Read replicas (replicas.go), PostgreSQL only.
+	replicaDSNs []string
+	replicas    []*replica
+	next        atomic.Uint64 // turns among the replicas
+	maxLag      time.Duration
+	checkEvery  time.Duration
+	samples     []lsnSample // the primary's recent WAL positions; the checker's alone
+	stopChecks  context.CancelFunc
+	checksDone  chan struct{}
 }
 
 // Option configures a Store.
@@ -77,9 +94,15 @@ func IsPostgres(dsn string) bool {
 // (driver "sqlite3"). The caller imports the driver. It does not migrate;
 // call Migrate.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{obs: nopObserver{}}
+	s := &Store{obs: nopObserver{}, maxLag: DefaultReplicaMaxLag, checkEvery: DefaultReplicaCheckInterval}
 	for _, o := range opts {
 		o(s)
+	}
+	if len(s.replicaDSNs) > 0 && !IsPostgres(dsn) {
+		return nil, errors.New("read replicas need a PostgreSQL primary")
+	}
+	if s.maxLag <= 0 || s.checkEvery <= 0 {
+		return nil, errors.New("a replica's maximum lag and check interval must be positive")
 	}
 	var err error
 	if IsPostgres(dsn) {
@@ -114,6 +137,21 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if len(s.replicaDSNs) > 0 {
+		if err := s.openReplicas(); err != nil {
+			s.Close()
+			return nil, err
+		}
+		// A first check now, so that replicas that are well serve from
+		// the first request; then one every checkEvery until Close.
+		s.checkOnce(ctx)
+		cctx, cancel := context.WithCancel(context.Background())
+		s.stopChecks, s.checksDone = cancel, make(chan struct{})
+		go func() {
+			defer close(s.checksDone)
+			s.checkReplicas(cctx)
+		}()
 	}
 	return s, nil
 }
@@ -201,26 +239,49 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Pools returns the connection pools by name ("read" and "write" on SQLite,
-// "main" on PostgreSQL), for their statistics.
+// "main" on PostgreSQL, and each replica's, "replica1"…), for their
+// statistics.
 func (s *Store) Pools() map[string]*sql.DB {
+	pools := map[string]*sql.DB{"read": s.read.DB, "write": s.write.DB}
 	if s.write == s.read {
-		return map[string]*sql.DB{"main": s.read.DB}
+		pools = map[string]*sql.DB{"main": s.read.DB}
 	}
-	return map[string]*sql.DB{"read": s.read.DB, "write": s.write.DB}
+	for _, r := range s.replicas {
+		pools[r.name] = r.db.DB
+	}
+	return pools
 }
 
-// Close closes the pools.
+// Close stops the replica checks and closes the pools.
 func (s *Store) Close() error {
-	if s.write == s.read {
-		return s.read.Close()
+	if s.stopChecks != nil {
+		s.stopChecks()
+		<-s.checksDone
 	}
-	return errors.Join(s.read.Close(), s.write.Close())
+	var errs []error
+	for _, r := range s.replicas {
+		errs = append(errs, r.db.Close())
+	}
+	if s.write == s.read {
+		return errors.Join(append(errs, s.read.Close())...)
+	}
+	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }
 
-// observe times one statement and reports it under name.
+// observe times one statement on the primary and reports it under name.
 func (s *Store) observe(ctx context.Context, name string, start time.Time, err error) {
+	s.observeOn(ctx, nil, name, start, err)
+}
+
+// observeOn times one statement on r's database (nil: the primary) and
+// reports it under name.
+func (s *Store) observeOn(ctx context.Context, r *replica, name string, start time.Time, err error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil
+	}
+	if o, ok := s.obs.(DatabaseObserver); ok {
+		o.ObserveQueryOn(ctx, dbName(r), name, time.Since(start), err)
+		return
 	}
 	s.obs.ObserveQuery(ctx, name, time.Since(start), err)
 }
@@ -256,11 +317,31 @@ func (s *Store) getRead(ctx context.Context, name string, dest any, q string, ar
 // statement's own error (bad SQL, a constraint) is not retried. Each attempt
 // is observed: the failed one as an error, then the retry. attempt reports
 // whether rows already reached the caller, which makes a retry unsafe.
+//
+// With replicas, the first attempt goes where db sends ctx's reads; when it
+// fails on a replica, whatever the error (a replica may also cancel a read
+// that conflicts with the recovery it replays), the read runs again on the
+// primary, and a replica it could not reach is left out of the read path
+// until its next check: a replica that stops loses no request.
 func (s *Store) retryRead(ctx context.Context, name string, attempt func(db sqlx.QueryerContext, retry bool) (delivered bool, err error)) error {
+	db, rep := s.db(ctx)
 	start := time.Now()
-	delivered, err := attempt(s.read, false)
-	s.observe(ctx, name, start, err)
-	if err == nil || delivered || ctx.Err() != nil || !brokenConn(err) {
+	delivered, err := attempt(db, false)
+	s.observeOn(ctx, rep, name, start, err)
+	if err == nil || delivered || ctx.Err() != nil {
+		return err
+	}
+	if rep != nil {
+		if unreachable(err) {
+			s.leaveOut(rep, err)
+		}
+		start = time.Now()
+		_, err = attempt(s.read, true)
+		s.observe(ctx, name, start, err)
+		if err == nil || ctx.Err() != nil || !brokenConn(err) {
+			return err
+		}
+	} else if !brokenConn(err) {
 		return err
 	}
 	start = time.Now()
@@ -313,8 +394,15 @@ func brokenConn(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
 }
 
-// in expands a query with an IN (?) list and rebinds it.
-func in(q string, args ...any) (string, []any, error) {
-	q, args, err := sqlx.In(q, args...)
-	return q, args, err
+// in expands a query's lists, each written "IN (?)" with a slice for its
+// argument: on SQLite into one parameter per value (sqlx.In); on
+// PostgreSQL into one array parameter, "= ANY(?)", so that the statement's
+// text is the same for every length and pgx prepares it once per
+// connection rather than PostgreSQL planning each call afresh
+// (PERFORMANCE.md). The result still needs Rebind.
+func (s *Store) in(q string, args ...any) (string, []any, error) {
+	if s.dialect == dialectPostgres {
+		return strings.ReplaceAll(q, " IN (?)", " = ANY(?)"), args, nil
+	}
+	return sqlx.In(q, args...)
 }

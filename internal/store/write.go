@@ -67,15 +67,23 @@ type Tx struct {
 	stmts map[string]*sqlx.Stmt
 }
 
-// Write runs fn in one transaction on the write pool: it commits when fn
-// returns nil and rolls back, returning fn's error unchanged, otherwise.
+// Write runs fn in one transaction on the write pool (the primary): it
+// commits when fn returns nil and rolls back, returning fn's error
+// unchanged, otherwise.
+//
+// Writers of one shop take turns; writers of different shops do not wait
+// for each other. On SQLite the write transaction holds the database's
+// write lock from its start (one write connection, BEGIN IMMEDIATE), so
+// every writer takes its turn. On PostgreSQL a write that checks what is
+// stored before it writes (catalogue size, featured products, SKUs) first
+// reads its shop with ShopByID, ShopByOwnerID or ShopByProductID, which lock
+// the shop's row (FOR NO KEY UPDATE) until the transaction ends: the checks
+// hold at commit as they do on SQLite. Each merchant write locks one shop,
+// and the import locks its shops in ascending id order (LockShopsForImport),
+// so writers never wait for each other in a cycle. The lock does not block
+// reads, nor the foreign-key checks of rows that only reference the shop
+// (FOR KEY SHARE), such as engagement counters.
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.transact(ctx, true, fn)
-}
-
-// transact is Write; with takeTurn false it leaves out the writers' turn
-// on PostgreSQL, for writes that check nothing against other rows.
-func (s *Store) transact(ctx context.Context, takeTurn bool, fn func(tx *Tx) error) error {
 	start := time.Now()
 	sqlTx, err := s.write.BeginTxx(ctx, nil)
 	s.observe(ctx, "begin", start, err)
@@ -85,20 +93,6 @@ func (s *Store) transact(ctx context.Context, takeTurn bool, fn func(tx *Tx) err
 	// Rolling back a committed transaction is a no-op (sql.ErrTxDone); this
 	// also covers a panic in fn.
 	defer sqlTx.Rollback()
-	if takeTurn && s.dialect == dialectPostgres {
-		// Writers take turns, as on SQLite, where the write transaction
-		// holds the database's write lock from its start: checks a write
-		// makes against what is stored (catalogue size, featured SKUs) then
-		// still hold when it commits. Merchant writes are few; reads never
-		// wait for this lock.
-		const lock = `SELECT pg_advisory_xact_lock(7461)`
-		start = time.Now()
-		_, err := sqlTx.ExecContext(ctx, lock)
-		s.observe(ctx, "write_lock", start, err)
-		if err != nil {
-			return fmt.Errorf("begin write: %w", err)
-		}
-	}
 	tx := &Tx{
 		s:  s,
 		tx: sqlTx,
@@ -181,6 +175,30 @@ func isUniqueViolation(err error) bool {
 // under SQLite's and PostgreSQL's limits on bound parameters.
 const inChunk = 500
 
+// LockShopsForImport makes the import's checks hold at commit on
+// PostgreSQL; on SQLite the transaction holds the write lock already. It
+// waits for other imports (a transaction-level advisory lock: imports are
+// rare bulk writes, and two that create the same new shops in different
+// orders would otherwise deadlock on the owners' unique index), then locks
+// the rows of the given profiles' existing shops in ascending id order, the
+// one order every writer follows, so merchants' writes to those shops wait
+// for the import, or the import for them, never both.
+func (tx *Tx) LockShopsForImport(ctx context.Context, ownerIDs []string) error {
+	if tx.s.dialect != dialectPostgres {
+		return nil
+	}
+	const imports = `SELECT pg_advisory_xact_lock(7461)`
+	if _, err := tx.exec(ctx, "import_lock", imports); err != nil {
+		return fmt.Errorf("lock shops for import: %w", err)
+	}
+	const rows = `SELECT id FROM shops WHERE owner_id = ANY(?) ORDER BY id FOR NO KEY UPDATE`
+	var ids []int64
+	if err := tx.selectAll(ctx, "lock_shops_for_import", &ids, rows, storableKeys(ownerIDs)); err != nil {
+		return fmt.Errorf("lock shops for import: %w", err)
+	}
+	return nil
+}
+
 // ShopSKUsByOwnerIDs returns, for each given profile that has a shop, the
 // shop's id and the SKUs of all its products, read inside the transaction so
 // that checks against them (catalogue size, featured SKUs) hold at commit on
@@ -192,7 +210,7 @@ func (tx *Tx) ShopSKUsByOwnerIDs(ctx context.Context, ownerIDs []string) (map[st
 		WHERE s.owner_id IN (?)`
 	out := make(map[string]ShopSKUs)
 	for chunk := range slices.Chunk(storableKeys(ownerIDs), inChunk) {
-		query, args, err := in(q, chunk)
+		query, args, err := tx.s.in(q, chunk)
 		if err != nil {
 			return nil, fmt.Errorf("shop skus by owner ids: %w", err)
 		}
@@ -366,6 +384,27 @@ func (tx *Tx) ReplaceFeaturedBySKU(ctx context.Context, shopID int64, skus []str
 		} else if n == 0 {
 			return fmt.Errorf("replace featured products: sku %q: %w", sku, ErrNotFound)
 		}
+	}
+	return nil
+}
+
+// Analyze refreshes PostgreSQL's statistics of the catalogue's tables, for a
+// bulk import to call when it has committed. Until autovacuum gets to them,
+// the planner would otherwise plan the read path with the statistics of the
+// tables before the import: with none, a sequential scan of every product
+// and a hash join for a carousel, 20 times the cost of the index lookup it
+// is once they are known (PERFORMANCE.md). On SQLite it does nothing: its
+// planner uses the indexes without statistics.
+func (s *Store) Analyze(ctx context.Context) error {
+	if s.dialect != dialectPostgres {
+		return nil
+	}
+	const q = `ANALYZE shops, products, featured_products`
+	start := time.Now()
+	_, err := s.write.ExecContext(ctx, q)
+	s.observe(ctx, "analyze", start, err)
+	if err != nil {
+		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil
 }

@@ -58,6 +58,9 @@ type config struct {
 	workDir          string
 	keep             bool
 	jsonOut          string
+	db               string      // empty: SQLite in the working directory; else a postgres:// URL
+	writes           []writeLoad // the write scenarios, N writers × M shops
+	writeDuration    time.Duration
 }
 
 func main() {
@@ -81,7 +84,19 @@ func main() {
 	flag.StringVar(&c.workDir, "work", "", "working directory (default: a new temporary one)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the working directory (binaries, dataset, database, server logs)")
 	flag.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
+	flag.StringVar(&c.db, "db", "", "PostgreSQL server to run on, as a postgres:// URL: the dataset goes into a new database there, dropped at the end (default: a SQLite file in the working directory); the Node targets read SQLite only and are skipped")
+	var writes string
+	flag.StringVar(&writes, "writes", "24x24,24x1", "write scenarios, comma-separated WRITERSxSHOPS: writers upserting 5 products and setting the carousel in turn, writer i on shop i mod SHOPS, against the subgraph after the rounds; empty: none")
+	flag.DurationVar(&c.writeDuration, "write-duration", 0, "length of each write scenario (default: -duration)")
 	flag.Parse()
+	var err error
+	if c.writes, err = parseWriteLoads(writes); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if c.writeDuration <= 0 {
+		c.writeDuration = c.duration
+	}
 	c.targets = split(targets)
 	c.scenarios = split(scenarios)
 	c.serverEnv = split(serverEnv)
@@ -123,6 +138,8 @@ type report struct {
 	Rounds   [][]result           `json:"rounds,omitempty"` // each round's results, when there were several
 	RSS      map[string]string    `json:"peak_rss"`
 	Skipped  map[string]string    `json:"skipped"`
+	Database string               `json:"database"`
+	Writes   []writeResult        `json:"writes,omitempty"`
 	Finished time.Time            `json:"finished"`
 }
 
@@ -190,12 +207,19 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	dsn := "file:" + db
+	if c.db != "" {
+		var drop func()
+		if dsn, drop, err = freshPostgres(ctx, c.db); err != nil {
+			return err
+		}
+		defer drop()
+	}
 	progress("importing %d shops, %d products", nShops, nProducts)
-	if err := runCmd(ctx, root, nil, shopBin, "import", "-db", "file:"+db, data); err != nil {
+	if err := runCmd(ctx, root, nil, shopBin, "import", "-db", dsn, data); err != nil {
 		return err
 	}
-	dsn := "file:" + db
-	if c.dbParams != "" {
+	if c.dbParams != "" && c.db == "" {
 		dsn += "?" + c.dbParams
 	}
 	bodies := map[string][][]byte{}
@@ -215,8 +239,17 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 			cfg.Profiles, nShops, len(merchants), nProducts, c.bodies, c.tweets),
 		Load: fmt.Sprintf("vegeta on loopback; per scenario: %s warm-up, %s closed loop with %d workers (max throughput), %s open loop at half of it (latency); %d round(s), targets in turn, each figure the median over the rounds; Node targets: %d processes",
 			c.warmup, c.duration, c.conc, c.duration, max(c.rounds, 1), c.nodeWorkers),
-		RSS:     map[string]string{},
-		Skipped: map[string]string{},
+		RSS:      map[string]string{},
+		Skipped:  map[string]string{},
+		Database: "SQLite (file in the working directory)",
+	}
+	if c.db != "" {
+		rep.Database = "PostgreSQL (" + redacted(c.db) + ", a new database)"
+		for _, name := range []string{"apollo", "mercurius"} {
+			if slices.Contains(c.targets, name) {
+				rep.Skipped[name] = "reads SQLite only; -db is PostgreSQL"
+			}
+		}
 	}
 	type variant struct {
 		bin string
@@ -346,6 +379,11 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if len(c.writes) > 0 {
+		if rep.Writes, err = writePhase(ctx, cfg, c, work, shopBin, dsn, goEnv, &ss); err != nil {
+			return err
+		}
+	}
 	for name, p := range peak {
 		rep.RSS[name] = fmt.Sprintf("%.1f MiB (%d process%s)", float64(p[0])/1024, p[1], plural(int(p[1])))
 	}
@@ -361,6 +399,7 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		}
 	}
 	printReport(stdout, rep, c)
+	printWrites(stdout, rep.Writes)
 	if c.jsonOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(c.jsonOut, b, 0o644); err != nil {
@@ -373,6 +412,11 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 	for _, r := range rep.Results {
 		if r.Mismatch != "" || r.Max.Errors+r.Half.Errors > 0 {
 			bad = append(bad, r.Target+" "+r.Scenario)
+		}
+	}
+	for _, w := range rep.Writes {
+		if w.Errors > 0 {
+			bad = append(bad, "writes "+w.Load.String()+" ("+w.FirstError+")")
 		}
 	}
 	if len(bad) > 0 {

@@ -24,7 +24,7 @@ func byScenario(results []result) map[string]map[string]result {
 }
 
 func printReport(w io.Writer, rep report, c config) {
-	fmt.Fprintf(w, "\nmachine: %s\ndataset: %s\nload:    %s\n", rep.Machine, rep.Dataset, rep.Load)
+	fmt.Fprintf(w, "\nmachine: %s\ndatabase: %s\ndataset: %s\nload:    %s\n", rep.Machine, rep.Database, rep.Dataset, rep.Load)
 	by := byScenario(rep.Results)
 	for _, sc := range c.scenarios {
 		rs := by[sc]
