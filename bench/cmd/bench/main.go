@@ -7,7 +7,9 @@
 // target in turn starts it on 127.0.0.1 at a free port, checks that its
 // answers to the first timelines are the subgraph's, and for each scenario
 // (mix: about 20% of authors are merchants; worst: every author a different
-// merchant) drives it with vegeta: as fast as -conc workers go (the maximum
+// merchant; hive-mix, hive-worst: those timelines as Hive Gateway plans them,
+// two requests each; reps-N: a mix timeline of N representations) drives it
+// with vegeta: as fast as -conc workers go (the maximum
 // throughput), then in an open loop at half that rate (the latency). It reads
 // statements per request from the target's /metrics (shop_db_queries_total),
 // CPU time per request from /proc/PID/stat and the peak RSS from
