@@ -1,9 +1,10 @@
 //go:build unix
 
 // Package e2e runs the gateway suite: the subgraph built from this tree behind
-// @apollo/gateway with an accounts/tweets stand-in, the composition check
-// of supergraph.graphql, and the IDE in headless Chromium (node --test in
-// this directory; see docs/gateway.md and ide.test.mjs).
+// Apollo Gateway and behind Hive Gateway with an accounts/tweets stand-in,
+// the composition check of supergraph.graphql, and the IDE in headless
+// Chromium (node --test in this directory; see docs/gateway.md and
+// ide.test.mjs).
 // It needs Node 20+ and the packages of package-lock.json (npm ci); without
 // them it skips, unless SHOP_E2E_REQUIRED is set, as in CI, where it fails.
 // The browser test also needs Debian's chromium and, likewise, skips without

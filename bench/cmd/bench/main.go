@@ -7,7 +7,9 @@
 // target in turn starts it on 127.0.0.1 at a free port, checks that its
 // answers to the first timelines are the subgraph's, and for each scenario
 // (mix: about 20% of authors are merchants; worst: every author a different
-// merchant) drives it with vegeta: as fast as -conc workers go (the maximum
+// merchant; hive-mix, hive-worst: those timelines as Hive Gateway plans them,
+// two requests each; reps-N: a mix timeline of N representations) drives it
+// with vegeta: as fast as -conc workers go (the maximum
 // throughput), then in an open loop at half that rate (the latency). It reads
 // statements per request from the target's /metrics (shop_db_queries_total),
 // CPU time per request from /proc/PID/stat and the peak RSS from
@@ -26,13 +28,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,8 +75,9 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 3, "rounds: every target is measured once a round, in turn, and the report gives each figure's median over the rounds")
 	flag.IntVar(&c.tweets, "tweets", 100, "Tweet representations per timeline")
 	flag.IntVar(&c.verify, "verify", 20, "timelines per scenario whose answers must equal the first target's")
-	flag.StringVar(&targets, "targets", "shop,floor,apollo,mercurius", "targets, in order: shop, floor, apollo, mercurius, and the names given to -also")
-	flag.StringVar(&scenarios, "scenarios", "mix,worst", "scenarios: mix (about 20% merchants), worst (100 different merchants)")
+	flag.StringVar(&targets, "targets", "shop,floor,floor-ind,apollo,mercurius", "targets, in order: shop, floor, floor-ind (the independent floor), apollo, mercurius, and the names given to -also")
+	flag.StringVar(&scenarios, "scenarios", "mix,worst,hive-mix,hive-worst,reps-1,reps-10,reps-100,reps-1000",
+		"scenarios: mix (about 20% merchants), worst (100 different merchants), hive-mix and hive-worst (their timelines as Hive Gateway plans them: two requests; subgraph targets only), reps-N (a mix timeline of N representations; not the Node targets)")
 	flag.IntVar(&c.nodeWorkers, "node-workers", runtime.NumCPU(), "processes of each Node target (node:cluster), one a core as deployed")
 	flag.BoolVar(&c.npmInstall, "npm", true, "run npm ci in bench/_node when its node_modules is missing")
 	flag.StringVar(&serverEnv, "server-env", "", "extra environment of the Go servers, comma-separated, e.g. GOGC=200")
@@ -223,13 +226,17 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		dsn += "?" + c.dbParams
 	}
 	bodies := map[string][][]byte{}
+	hive := map[string][]dataset.HiveTimeline{} // the second requests need the shop ids the first return
 	for _, name := range c.scenarios {
-		i := slices.IndexFunc(dataset.Scenarios, func(s dataset.Scenario) bool { return s.Name == name })
-		if i < 0 {
-			return fmt.Errorf("unknown scenario %q", name)
+		sc, err := parseScenario(name, c.tweets)
+		if err != nil {
+			return err
 		}
-		sc := dataset.Scenarios[i]
-		bodies[name] = dataset.Timelines(cfg, sc, c.bodies, c.tweets)
+		if sc.hive {
+			hive[name] = dataset.HiveTimelines(cfg, sc.data, c.bodies, sc.tweets)
+			continue
+		}
+		bodies[name] = dataset.Timelines(cfg, sc.data, c.bodies, sc.tweets)
 	}
 
 	merchants, _ := cfg.Merchants()
@@ -293,6 +300,8 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 				}
 			case "floor":
 				argv, env = []string{floorBin, "-addr", "127.0.0.1:0", "-db", dsn}, goEnv
+			case "floor-ind":
+				argv, env = []string{floorBin, "-independent", "-addr", "127.0.0.1:0", "-db", dsn}, goEnv
 			case "apollo", "mercurius":
 				if !nodeChecked {
 					nodeChecked, nodeErr = true, ensureNode(ctx, nodeDir, c.npmInstall)
@@ -324,6 +333,17 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 			for _, scName := range c.scenarios {
 				if ctx.Err() != nil {
 					break
+				}
+				sc, _ := parseScenario(scName, c.tweets)
+				if !sc.runs(name) {
+					continue
+				}
+				if bodies[scName] == nil {
+					b, err := hiveBodies(s, hive[scName])
+					if err != nil {
+						return nil, fmt.Errorf("%s %s: %w", name, scName, err)
+					}
+					bodies[scName] = b
 				}
 				r := result{Target: name, Scenario: scName}
 				b := bodies[scName]
@@ -394,6 +414,9 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 	rep.Finished = time.Now().UTC()
 	rep.Targets = map[string][]verdict{}
 	for sc, rs := range byScenario(rep.Results) {
+		if p, _ := parseScenario(sc, c.tweets); p.hive || p.tweets != c.tweets || p.name != p.data.Name {
+			continue // issue 7's targets are about the timeline of -tweets
+		}
 		if vs := judge(rs); vs != nil {
 			rep.Targets[sc] = vs
 		}

@@ -33,20 +33,24 @@ func printReport(w io.Writer, rep report, c config) {
 		}
 		fmt.Fprintf(w, "\nscenario %s\n", sc)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "target\tmax req/s\tCPU/req\tCPU/req ÷ floor\tfloor req/s ÷ target's\tp50 @ half\tp99 @ half\terrors\tstatements/req\t")
+		fmt.Fprintln(tw, "target\tmax req/s\tCPU/req\tCPU/req ÷ floor\t÷ independent floor\tfloor req/s ÷ target's\tp50 @ half\tp99 @ half\terrors\tstatements/req\t")
 		floor, hasFloor := rs["floor"]
+		ind, hasInd := rs["floor-ind"]
 		for _, name := range c.targets {
 			r, ok := rs[name]
 			if !ok {
 				continue
 			}
-			cost, thr := "-", "-"
+			cost, costInd, thr := "-", "-", "-"
 			if hasFloor && floor.Max.CPU > 0 && r.Max.Throughput > 0 {
 				cost = fmt.Sprintf("%.2f×", float64(r.Max.CPU)/float64(floor.Max.CPU))
 				thr = fmt.Sprintf("%.2f×", floor.Max.Throughput/r.Max.Throughput)
 			}
+			if hasInd && ind.Max.CPU > 0 && r.Max.Throughput > 0 {
+				costInd = fmt.Sprintf("%.2f×", float64(r.Max.CPU)/float64(ind.Max.CPU))
+			}
 			stmts := fmt.Sprintf("%.2f / %.2f", r.Max.Statements, r.Half.Statements)
-			fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", name, r.Max.Throughput, ms(r.Max.CPU), cost, thr,
+			fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", name, r.Max.Throughput, ms(r.Max.CPU), cost, costInd, thr,
 				ms(r.Half.P50), ms(r.Half.P99), r.Max.Errors+r.Half.Errors, stmts)
 		}
 		tw.Flush()
@@ -83,6 +87,8 @@ func printReport(w io.Writer, rep report, c config) {
 		}
 	}
 	fmt.Fprintln(w, "\n(statements/req: max-throughput phase / half-rate phase; CPU/req: the server's user+system CPU time in the max-throughput phase over its requests)")
+	printShapes(w, by, c)
+	printSmall(w, by, c)
 	names := make([]string, 0, len(rep.RSS))
 	for n := range rep.RSS {
 		names = append(names, n)
@@ -164,4 +170,102 @@ func judge(rs map[string]result) []verdict {
 	compare(&vs[4], "mercurius", throughput, func(o result) float64 { return shop.Max.Throughput / o.Max.Throughput },
 		func(x float64) bool { return x > 1 })
 	return vs
+}
+
+// Issue 14's targets: the Hive-shaped timeline's CPU within 1.2× the
+// Apollo-shaped one's and both within 1.3× the floor's; small requests
+// within 1.5× the floor's CPU at 1 representation and 1.3× from 10 up.
+const (
+	maxHiveOverApollo = 1.2
+	maxShapeOverFloor = 1.3
+	maxSmallOne       = 1.5
+	maxSmall          = 1.3
+)
+
+// ratio formats a/b and whether it is within limit ("" when unmeasured).
+func ratio(a, b time.Duration, limit float64) string {
+	if a <= 0 || b <= 0 {
+		return "-"
+	}
+	x := float64(a) / float64(b)
+	if limit == 0 {
+		return fmt.Sprintf("%.2f×", x)
+	}
+	v := "met"
+	if x > limit {
+		v = "NOT MET"
+	}
+	return fmt.Sprintf("%.2f× (≤ %g×: %s)", x, limit, v)
+}
+
+// printShapes sets the subgraph's CPU per timeline under each gateway's
+// plan beside the floors', which answer the timeline in one request.
+func printShapes(w io.Writer, by map[string]map[string]result, c config) {
+	var lines []string
+	for _, name := range c.scenarios {
+		sc, err := parseScenario(name, c.tweets)
+		if err != nil || !sc.hive {
+			continue
+		}
+		hive, apollo := by[name]["shop"], by[sc.data.Name]["shop"]
+		if hive.Max.Requests == 0 {
+			continue
+		}
+		hiveCPU := hive.Max.CPU * time.Duration(sc.perTimeline())
+		floor, ind := by[sc.data.Name]["floor"].Max.CPU, by[sc.data.Name]["floor-ind"].Max.CPU
+		lines = append(lines, fmt.Sprintf("  %s\tApollo-shaped\t%s\t%.2f\t%s\t%s\t%s\t",
+			sc.data.Name, msOr(apollo.Max.CPU), apollo.Max.Statements, "", ratio(apollo.Max.CPU, floor, maxShapeOverFloor), ratio(apollo.Max.CPU, ind, 0)))
+		lines = append(lines, fmt.Sprintf("  %s\tHive-shaped\t%s\t%.2f\t%s\t%s\t%s\t",
+			sc.data.Name, msOr(hiveCPU), hive.Max.Statements*float64(sc.perTimeline()), ratio(hiveCPU, apollo.Max.CPU, maxHiveOverApollo), ratio(hiveCPU, floor, maxShapeOverFloor), ratio(hiveCPU, ind, 0)))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nplan shapes: the subgraph's CPU a timeline (Hive-shaped: its two requests) against the floors' (one request)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  data\tplan\tCPU/timeline\tstatements/timeline\t÷ Apollo-shaped\t÷ floor\t÷ independent floor\t")
+	for _, l := range lines {
+		fmt.Fprintln(tw, l)
+	}
+	tw.Flush()
+}
+
+// printSmall sets the subgraph's CPU a request against both floors' for the
+// reps-N scenarios.
+func printSmall(w io.Writer, by map[string]map[string]result, c config) {
+	var lines []string
+	for _, name := range c.scenarios {
+		sc, err := parseScenario(name, c.tweets)
+		if err != nil || !strings.HasPrefix(name, "reps-") {
+			continue
+		}
+		rs := by[name]
+		shop := rs["shop"].Max.CPU
+		if shop <= 0 {
+			continue
+		}
+		limit := maxSmall
+		if sc.tweets == 1 {
+			limit = maxSmallOne
+		}
+		lines = append(lines, fmt.Sprintf("  %d\t%s\t%s\t%s\t%s\t%s\t", sc.tweets, msOr(shop), msOr(rs["floor"].Max.CPU), msOr(rs["floor-ind"].Max.CPU),
+			ratio(shop, rs["floor"].Max.CPU, limit), ratio(shop, rs["floor-ind"].Max.CPU, limit)))
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nsmall requests: CPU a request by representations (mix data)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  representations\tshop\tfloor\tindependent floor\tshop ÷ floor\tshop ÷ independent floor\t")
+	for _, l := range lines {
+		fmt.Fprintln(tw, l)
+	}
+	tw.Flush()
+}
+
+func msOr(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond))
 }

@@ -250,3 +250,90 @@ func Timelines(c Config, s Scenario, n, tweets int) [][]byte {
 	}
 	return bodies
 }
+
+// Hive Gateway plans the timeline of issue 14,
+//
+//	timeline { author { shop { name } } shop { name featuredProducts { sku title price { amount currencyCode } url } } }
+//
+// as two requests to the subgraph, one after the other (docs/gateway.md,
+// "How each gateway plans the timeline"). These are its operations verbatim.
+const (
+	// HiveTweetsQuery asks each tweet's shop for its id, and the carousel
+	// only for its __typename.
+	HiveTweetsQuery = `query Timeline($representations:[_Any!]!){_entities(representations:$representations){__typename ...on Tweet{shop{__typename name id featuredProducts{__typename}}id}}}`
+	// HiveShopsQuery asks the authors' shops for their names and, through
+	// Shop representations of the shops HiveTweetsQuery returned, the
+	// carousels: two _entities fields aliased in one operation.
+	HiveShopsQuery = `query Timeline($_v0_representations:[_Any!]!$_v1_representations:[_Any!]!){_v0__entities:_entities(representations:$_v0_representations){__typename ...on Profile{shop{name}}}_v1__entities:_entities(representations:$_v1_representations){__typename ...on Shop{featuredProducts{sku title price{amount currencyCode}url}}}}`
+)
+
+// HiveTimeline is a timeline as Hive Gateway sends it: the first request's
+// body, and the authors its second request names (each once, in order).
+type HiveTimeline struct {
+	Tweets  []byte
+	Authors []string
+}
+
+type typedRef struct {
+	Typename string `json:"__typename"`
+	ID       string `json:"id"`
+}
+
+type hiveTweet struct {
+	Typename string   `json:"__typename"`
+	ID       string   `json:"id"`
+	Author   typedRef `json:"author"`
+}
+
+// HiveTimelines returns the timelines of Timelines(c, s, n, tweets) as Hive
+// Gateway sends them.
+func HiveTimelines(c Config, s Scenario, n, tweets int) []HiveTimeline {
+	out := make([]HiveTimeline, 0, n)
+	for _, body := range Timelines(c, s, n, tweets) {
+		var req Request
+		if err := json.Unmarshal(body, &req); err != nil {
+			panic(err) // made by Timelines
+		}
+		reps := make([]hiveTweet, len(req.Variables.Representations))
+		var authors []string
+		seen := map[string]bool{}
+		for i, r := range req.Variables.Representations {
+			reps[i] = hiveTweet{Typename: "Tweet", ID: r.ID, Author: typedRef{Typename: "Profile", ID: r.Author.ID}}
+			if !seen[r.Author.ID] {
+				seen[r.Author.ID] = true
+				authors = append(authors, r.Author.ID)
+			}
+		}
+		out = append(out, HiveTimeline{Tweets: mustMarshal(map[string]any{
+			"query":     HiveTweetsQuery,
+			"variables": map[string]any{"representations": reps},
+		}), Authors: authors})
+	}
+	return out
+}
+
+// HiveShops returns the second request's body: a Profile representation for
+// each author and a Shop representation for each shop id the first request
+// returned.
+func (t HiveTimeline) HiveShops(shopIDs []string) []byte {
+	profiles := make([]typedRef, len(t.Authors))
+	for i, a := range t.Authors {
+		profiles[i] = typedRef{Typename: "Profile", ID: a}
+	}
+	shops := make([]typedRef, len(shopIDs))
+	for i, id := range shopIDs {
+		shops[i] = typedRef{Typename: "Shop", ID: id}
+	}
+	return mustMarshal(map[string]any{
+		"query":     HiveShopsQuery,
+		"variables": map[string]any{"_v0_representations": profiles, "_v1_representations": shops},
+	})
+}
+
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // plain strings: cannot fail
+	}
+	return b
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/shop-subgraph/shop/bench/internal/dataset"
+)
+
+// scenario is a -scenarios entry: whose tweets (data), how many a request,
+// and whether the timeline comes as Apollo Gateway sends it (one request)
+// or as Hive Gateway does (hive: two requests a timeline).
+type scenario struct {
+	name   string
+	data   dataset.Scenario
+	tweets int
+	hive   bool
+}
+
+// parseScenario reads "mix", "worst", "hive-mix", "hive-worst" or "reps-N".
+func parseScenario(name string, tweets int) (scenario, error) {
+	sc := scenario{name: name, tweets: tweets}
+	base := name
+	if n, ok := strings.CutPrefix(name, "reps-"); ok {
+		k, err := strconv.Atoi(n)
+		if err != nil || k < 1 {
+			return sc, fmt.Errorf("scenario %q: want reps-N, N ≥ 1", name)
+		}
+		sc.tweets, base = k, dataset.Mix.Name
+	} else if b, ok := strings.CutPrefix(name, "hive-"); ok {
+		sc.hive, base = true, b
+	}
+	i := slices.IndexFunc(dataset.Scenarios, func(s dataset.Scenario) bool { return s.Name == base })
+	if i < 0 {
+		return sc, fmt.Errorf("unknown scenario %q", name)
+	}
+	sc.data = dataset.Scenarios[i]
+	return sc, nil
+}
+
+// perTimeline is how many requests make one timeline.
+func (sc scenario) perTimeline() int {
+	if sc.hive {
+		return 2
+	}
+	return 1
+}
+
+// runs reports whether target takes part: the floors know only the
+// Apollo-shaped timeline, and the Node targets run the issue 7 scenarios only.
+func (sc scenario) runs(target string) bool {
+	switch target {
+	case "floor", "floor-ind":
+		return !sc.hive
+	case "apollo", "mercurius":
+		return !sc.hive && sc.name == sc.data.Name
+	}
+	return true
+}
+
+// hiveBodies completes Hive-shaped timelines against s, as Hive Gateway
+// does: it sends each first request, and builds the second from the shops it
+// returned. It returns the requests in order: first, second, first, second…
+func hiveBodies(s *server, timelines []dataset.HiveTimeline) ([][]byte, error) {
+	out := make([][]byte, 0, 2*len(timelines))
+	for i, t := range timelines {
+		res, err := http.Post("http://"+s.addr+"/query", "application/json", bytes.NewReader(t.Tweets))
+		if err != nil {
+			return nil, err
+		}
+		var body struct {
+			Data struct {
+				Entities []struct {
+					Shop *struct{ ID string } `json:"shop"`
+				} `json:"_entities"`
+			} `json:"data"`
+			Errors []any `json:"errors"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusOK || len(body.Errors) > 0 {
+			return nil, fmt.Errorf("Hive-shaped timeline %d, first request: status %d, %v %v", i, res.StatusCode, err, body.Errors)
+		}
+		var ids []string
+		for _, e := range body.Data.Entities {
+			if e.Shop != nil && !slices.Contains(ids, e.Shop.ID) {
+				ids = append(ids, e.Shop.ID)
+			}
+		}
+		out = append(out, t.Tweets, t.HiveShops(ids))
+	}
+	return out, nil
+}
