@@ -81,9 +81,6 @@ const GATEWAYS = [
     composition: '@theguild/federation-composition',
     start: startHiveGateway,
     traces: false,
-    // Pending issue 14's generated fast path, which answers Hive's plan
-    // within the budget: remove these when it lands.
-    pending: { budget: 'needs the generated fast path (issue 14)', direct: 'needs the generated fast path (issue 14)' },
     // Hive Gateway 2.15 (runtime 2.12.1) drops the list index from a
     // Tweet.shop error, and names the field under a Profile.
     itemErrorPath: { Tweet: () => ['timeline', 'shop'], Profile: (i) => ['timeline', i, 'author', 'shop'] },
