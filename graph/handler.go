@@ -130,7 +130,10 @@ func NewHandler(o Options) http.Handler {
 		d := direct
 		d.off = traced || o.NoDirectPath
 		srv.AroundRootFields(d.intercept)
-		srv.AroundResponses(cacheExtensions(o.Cache.Subgraph))
+		if o.Cache.MaxAge > 0 {
+			// With nothing cached, there is nothing to tag or invalidate.
+			srv.AroundResponses(cacheExtensions(o.Cache.Subgraph))
+		}
 		if o.Operations != nil {
 			srv.AroundResponses(observeOperations(o.Operations))
 		}

@@ -134,9 +134,13 @@ func answer(s *server, body []byte) ([]byte, error) {
 	if res.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("status %d: %.300s", res.StatusCode, b)
 	}
-	var v any
+	var v map[string]any
 	if err := json.Unmarshal(b, &v); err != nil {
 		return nil, fmt.Errorf("%w: %.300s", err, b)
 	}
+	// The answer is the data and errors: the subgraph's extensions (cache
+	// tags for gateways) are its own, which the floors and Node servers
+	// do not write.
+	delete(v, "extensions")
 	return json.Marshal(v)
 }
