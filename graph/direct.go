@@ -93,9 +93,9 @@ func (d directEntities) serve(ctx context.Context, field graphql.CollectedField)
 			return nil, false
 		}
 	}
-	// Loaded already, for every _entities field of the operation
-	// (prefetchOperation); this loads nothing then.
-	prefetchEntities(ctx, opCtx, []entityCall{{field.Selections, reps}})
+	if !operationPrefetched(ctx) {
+		prefetchEntities(ctx, opCtx, []entityCall{{field.Selections, reps}})
+	}
 	w := directWriter{ctx: ctx, opCtx: opCtx, loaders: loaders.For(ctx)}
 	w.buf.WriteByte('[')
 	for i, rep := range reps {

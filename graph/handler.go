@@ -362,9 +362,9 @@ func entitiesMiddleware(shapes map[string]entityShape, maxReps int) graphql.Fiel
 			// without an error, keeping the result's order and length.
 			reps[i] = map[string]any{"__typename": "Shop", "id": "-"}
 		}
-		// Loaded already by prefetchOperation, unless an error above
-		// kept it from reading the call; this loads nothing then.
-		prefetchEntities(ctx, graphql.GetOperationContext(ctx), []entityCall{{fc.Field.Selections, reps}})
+		if !operationPrefetched(ctx) {
+			prefetchEntities(ctx, graphql.GetOperationContext(ctx), []entityCall{{fc.Field.Selections, reps}})
+		}
 		return next(ctx)
 	}
 }

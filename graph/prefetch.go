@@ -213,9 +213,19 @@ func prefetchOperation(maxReps int) graphql.OperationMiddleware {
 				}
 			}
 			prefetchEntities(ctx, opCtx, calls)
+			ctx = context.WithValue(ctx, entitiesPrefetchedKey{}, true)
 		}
 		return next(ctx)
 	}
+}
+
+type entitiesPrefetchedKey struct{}
+
+// operationPrefetched reports whether prefetchOperation loaded what the
+// operation's _entities fields need: the fields then need not look again.
+func operationPrefetched(ctx context.Context) bool {
+	done, _ := ctx.Value(entitiesPrefetchedKey{}).(bool)
+	return done
 }
 
 // prefetchEntities loads, for _entities calls, every entity their
