@@ -51,7 +51,7 @@ func timelineBody(t *testing.T) []byte {
 }
 
 // tracedServer serves routes with tracing on tp, over the demo data.
-func tracedServer(t *testing.T, tel *telemetry.Telemetry, logs io.Writer) (*httptest.Server, *metrics.Metrics) {
+func tracedServer(t testing.TB, tel *telemetry.Telemetry, logs io.Writer) (*httptest.Server, *metrics.Metrics) {
 	t.Helper()
 	c := serveConfig{telemetry: tel}
 	if storetest.Backend() == "postgres" {
@@ -456,6 +456,62 @@ func TestTracingOff(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "http/protobuf or grpc") {
 			t.Errorf("protocol %s: %v, want an error naming the protocols", p, err)
 		}
+	}
+}
+
+// BenchmarkTracing is a timeline of 100 Tweet representations (a fifth by
+// merchants) through the server's routes: with tracing off (nothing
+// installed), and on with every request sampled (a sampled traceparent,
+// parentbased_always_on) and its spans exported over OTLP/HTTP by the batch
+// span processor to a receiver that discards them.
+func BenchmarkTracing(b *testing.B) {
+	reps := make([]any, 100)
+	for i := range reps {
+		a := fmt.Sprint(3000 + i)
+		if i%5 == 0 {
+			a = fmt.Sprint(1001 + i/5%4)
+		}
+		reps[i] = map[string]any{"__typename": "Tweet", "id": fmt.Sprint(i), "author": map[string]any{"id": a}}
+	}
+	body, _ := json.Marshal(map[string]any{
+		"query":     `query Timeline($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { id name storeUrl featuredProducts { id title url image { url } price { amount currencyCode } } } } } }`,
+		"variables": map[string]any{"reps": reps},
+	})
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer recv.Close()
+	for _, on := range []bool{false, true} {
+		name := "off"
+		var tel *telemetry.Telemetry
+		if on {
+			name = "on"
+			b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.URL)
+			var err error
+			if tel, err = telemetry.Setup(context.Background(), os.Getenv, slog.New(slog.DiscardHandler)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		srv, _ := tracedServer(b, tel, io.Discard)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req, _ := http.NewRequest(http.MethodPost, srv.URL+"/query", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors"`)) {
+					b.Fatalf("%s %s", res.Status, out)
+				}
+			}
+		})
+		tel.Shutdown(context.Background())
 	}
 }
 
