@@ -184,15 +184,17 @@ func New(st *store.Store, obs Observer) *Loaders {
 // newLoader makes one of ls's loaders and registers it with ls, so that
 // Forget clears it.
 func newLoader[K comparable, V any](ls *Loaders, obs Observer, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
-	tracer, _ := obs.(BatchTracer)
 	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		obs.ObserveBatch(name, len(keys))
-		if tracer != nil {
-			var end func()
-			ctx, end = tracer.StartBatch(ctx, name, len(keys))
-			defer end()
-		}
 		return fn(ctx, keys)
+	}
+	if tracer, ok := obs.(BatchTracer); ok {
+		observed = func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+			obs.ObserveBatch(name, len(keys))
+			ctx, end := tracer.StartBatch(ctx, name, len(keys))
+			defer end()
+			return fn(ctx, keys)
+		}
 	}
 	cache := dataloader.NewCache[K, V]()
 	l := &Loader[K, V]{
