@@ -40,6 +40,7 @@ import (
 	"github.com/shop-subgraph/shop/internal/requestid"
 	"github.com/shop-subgraph/shop/internal/rollout"
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/telemetry"
 )
 
 func main() {
@@ -149,6 +150,7 @@ type serveConfig struct {
 	auth                      authConfig
 	rollout                   struct{ countries, languages, platforms, merchants string }
 	rules                     rollout.Rules
+	telemetry                 *telemetry.Telemetry // nil: no tracing
 }
 
 // setFromEnv sets each flag's value from its environment variable, when set,
@@ -277,8 +279,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 
+	// OpenTelemetry, from the OTEL_* variables: off without an endpoint.
+	if c.telemetry, err = telemetry.Setup(ctx, getenv, logger); err != nil {
+		return err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := c.telemetry.Shutdown(ctx); err != nil {
+			logger.Warn("opentelemetry: spans not exported at shutdown", "err", err)
+		}
+	}()
+
 	m := metrics.New()
-	st, err := openDB(ctx, c.db, store.WithObserver(m), store.WithReplicas(c.replicas...),
+	st, err := openDB(ctx, c.db, store.WithObserver(c.telemetry.Observe(m, dbSystem(c.db))), store.WithReplicas(c.replicas...),
 		store.WithReplicaChecks(c.replicaMaxLag, c.replicaCheckEvery))
 	if err != nil {
 		return err
@@ -396,9 +410,9 @@ func openDB(ctx context.Context, dsn string, opts ...store.Option) (*store.Store
 func newLogger(format string, w io.Writer) (*slog.Logger, error) {
 	switch format {
 	case "text":
-		return slog.New(requestid.NewLogHandler(slog.NewTextHandler(w, nil))), nil
+		return slog.New(requestid.NewLogHandler(telemetry.NewLogHandler(slog.NewTextHandler(w, nil)))), nil
 	case "json":
-		return slog.New(requestid.NewLogHandler(slog.NewJSONHandler(w, nil))), nil
+		return slog.New(requestid.NewLogHandler(telemetry.NewLogHandler(slog.NewJSONHandler(w, nil)))), nil
 	}
 	return nil, fmt.Errorf("-log-format must be text or json, got %q", format)
 }
@@ -445,8 +459,10 @@ fragment Carousel on Shop {
 `
 
 func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveConfig) http.Handler {
+	obs := c.telemetry.Observe(m, dbSystem(c.db))
 	gql := graph.NewHandler(graph.Options{
-		Store: st, Logger: logger, Loaders: m, Operations: m, Limits: c.limits, Rollout: c.rules, Auth: c.auth.verifier,
+		Store: st, Logger: logger, Loaders: obs, Operations: obs, Tracing: c.telemetry.GraphQL(),
+		Limits: c.limits, Rollout: c.rules, Auth: c.auth.verifier,
 		QueryCacheSize: c.queryCacheSize, QueryCacheBytes: c.queryCacheBytes,
 		APQCacheSize: c.apqCacheSize, APQCacheBytes: c.apqCacheBytes, APQOff: c.apqCacheSize == 0,
 		Cache: c.cache,
@@ -467,7 +483,15 @@ func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveCon
 		readyz(ctx, w, st.Health(ctx), logger)
 	}))
 	mux.Handle("GET /metrics", m.Handler())
-	return requestid.Middleware(mux)
+	return requestid.Middleware(c.telemetry.Handler(mux))
+}
+
+// dbSystem names the database of dsn for the statements' spans.
+func dbSystem(dsn string) string {
+	if store.IsPostgres(dsn) {
+		return telemetry.PostgreSQL
+	}
+	return telemetry.SQLite
 }
 
 // readyz answers /readyz: 200 while the primary answers, else 503, with a

@@ -65,7 +65,7 @@ func (d directEntities) intercept(ctx context.Context, next graphql.RootResolver
 		out, ok = d.serve(ctx, rfc.Field)
 	}
 	if d.observer != nil {
-		d.observer.ObserveEntities(ok)
+		d.observer.ObserveEntities(ctx, ok)
 	}
 	if ok {
 		return out

@@ -32,14 +32,14 @@ const traceHeader = "Apollo-Federation-Include-Trace"
 // OperationObserver is told about every GraphQL operation: its name, how long
 // it took and the extensions.code of each error it returned.
 type OperationObserver interface {
-	ObserveOperation(name string, d time.Duration, errorCodes []string)
+	ObserveOperation(ctx context.Context, name string, d time.Duration, errorCodes []string)
 }
 
 // EntitiesObserver is told, for each _entities call, whether the direct
 // path (direct.go) answered it or gqlgen's executor did. Options.Operations
 // may implement it.
 type EntitiesObserver interface {
-	ObserveEntities(direct bool)
+	ObserveEntities(ctx context.Context, direct bool)
 }
 
 // Options configures the GraphQL handler.
@@ -76,6 +76,9 @@ type Options struct {
 	// compare the two; it is also a switch should the direct path ever be
 	// suspected of answering differently.
 	NoDirectPath bool
+	// Tracing, when set, is installed before every other operation and root
+	// field interceptor: internal/telemetry's operation and _entities spans.
+	Tracing graphql.HandlerExtension
 }
 
 // NewHandler returns the GraphQL-over-HTTP handler: POST and GET, a parsed
@@ -120,6 +123,9 @@ func NewHandler(o Options) http.Handler {
 		}
 		if traced {
 			srv.Use(&apollofederatedtracingv1.Tracer{})
+		}
+		if o.Tracing != nil {
+			srv.Use(o.Tracing)
 		}
 		srv.AroundOperations(timeoutGuard)
 		srv.AroundOperations(chooseCarouselColumns)
@@ -254,7 +260,7 @@ func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
 				codes = append(codes, code)
 			}
 		}
-		obs.ObserveOperation(name, time.Since(start), codes)
+		obs.ObserveOperation(ctx, name, time.Since(start), codes)
 		return resp
 	}
 }

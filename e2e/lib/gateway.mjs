@@ -19,6 +19,10 @@ const CAPTURE_TRACES = 'x-e2e-capture-traces';
 // has the Apollo Router configuration that does the same.)
 export const FORWARDED_HEADERS = ['authorization', 'x-viewer-country', 'accept-language', 'x-client-platform'];
 
+// The W3C trace context, forwarded as a gateway that propagates traces does,
+// so that the subgraph's spans continue the client's trace.
+export const TRACE_HEADERS = ['traceparent', 'tracestate', 'baggage'];
+
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 
 /** startGateway serves a gateway over subgraphs ([{ name, url }]) on 127.0.0.1 at a free port. */
@@ -31,7 +35,7 @@ export async function startGateway(subgraphs) {
   class RecordingDataSource extends RemoteGraphQLDataSource {
     willSendRequest({ request, context }) {
       if (this.name === 'shop') {
-        for (const name of FORWARDED_HEADERS) {
+        for (const name of [...FORWARDED_HEADERS, ...TRACE_HEADERS]) {
           const value = context?.headers?.[name];
           if (value) request.http.headers.set(name, value);
         }

@@ -51,10 +51,11 @@ export async function shopBinary(dir) {
 
 /**
  * startShop imports the JSONL files into a fresh SQLite file and serves it on
- * 127.0.0.1 at a free port, with the demo data too when seed is 'demo'. It
- * resolves when the subgraph logs that it serves.
+ * 127.0.0.1 at a free port, with the demo data too when seed is 'demo', and
+ * env added to its environment. It resolves when the subgraph logs that it
+ * serves.
  */
-export async function startShop({ data = [], seed = 'none' } = {}) {
+export async function startShop({ data = [], seed = 'none', env = {} } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'shop-e2e-'));
   tempDirs.add(dir);
   const removeDir = async () => {
@@ -70,7 +71,7 @@ export async function startShop({ data = [], seed = 'none' } = {}) {
     }
     child = spawn(bin, ['serve', '-db', db, '-seed', seed, '-addr', '127.0.0.1:0', '-log-format', 'json'], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: hermeticEnv(),
+      env: { ...hermeticEnv(), ...env },
     });
     running.add(child);
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => {

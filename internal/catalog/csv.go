@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/telemetry"
 )
 
 // The product-feed CSV of `shop import-catalog` (SPEC §6): a header row, then
@@ -305,6 +306,7 @@ func ImportFeed(ctx context.Context, st *store.Store, profileID string, src Sour
 	}
 
 	var stats FeedStats
+	ctx, end := telemetry.Start(ctx, "import-catalog transaction")
 	err := st.Write(ctx, func(tx *store.Tx) error {
 		shop, err := tx.ShopByOwnerID(ctx, profileID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -324,6 +326,7 @@ func ImportFeed(ctx context.Context, st *store.Store, profileID string, src Sour
 		stats.ProductsCreated = created
 		return nil
 	})
+	end(err)
 	if err != nil {
 		var r *Report
 		if errors.As(err, &r) || errors.Is(err, ErrNoShop) {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/telemetry"
 )
 
 // Source is one import file: Name is how reports refer to it (the path as
@@ -120,6 +121,7 @@ func Import(ctx context.Context, st *store.Store, sources []Source, progress io.
 	}
 
 	var stats Stats
+	ctx, end := telemetry.Start(ctx, "import transaction")
 	err := st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.LockShopsForImport(ctx, owners(lines)); err != nil {
 			return err
@@ -134,6 +136,7 @@ func Import(ctx context.Context, st *store.Store, sources []Source, progress io.
 		}
 		return write(ctx, tx, lines, pr)
 	})
+	end(err)
 	if err != nil {
 		var r *Report
 		if errors.As(err, &r) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/telemetry"
 )
 
 // The merchant write API (SPEC §6): one function a mutation, each one
@@ -51,7 +52,9 @@ func reject(code, msg string, field ...string) rejected {
 // rejected the input, apart from other errors, with the GraphQL input's
 // field names (graphQLNames).
 func transact(ctx context.Context, st *store.Store, fn func(tx *store.Tx) error) ([]FieldError, error) {
+	ctx, end := telemetry.Start(ctx, "write transaction")
 	err := st.Write(ctx, fn)
+	end(err)
 	var r rejected
 	if errors.As(err, &r) {
 		return graphQLNames(r), nil

@@ -25,6 +25,13 @@ type Observer interface {
 	ObserveBatch(loader string, size int)
 }
 
+// BatchTracer, when the Observer implements it too, wraps every batch: the
+// batch runs with the context StartBatch returns (a span's, so that the
+// batch's statements are its children), and end is called when it ends.
+type BatchTracer interface {
+	StartBatch(ctx context.Context, loader string, size int) (_ context.Context, end func())
+}
+
 type nopObserver struct{}
 
 func (nopObserver) ObserveBatch(string, int) {}
@@ -180,6 +187,14 @@ func newLoader[K comparable, V any](ls *Loaders, obs Observer, name string, fn d
 	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		obs.ObserveBatch(name, len(keys))
 		return fn(ctx, keys)
+	}
+	if tracer, ok := obs.(BatchTracer); ok {
+		observed = func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+			obs.ObserveBatch(name, len(keys))
+			ctx, end := tracer.StartBatch(ctx, name, len(keys))
+			defer end()
+			return fn(ctx, keys)
+		}
 	}
 	cache := dataloader.NewCache[K, V]()
 	l := &Loader[K, V]{

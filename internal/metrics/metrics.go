@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Metrics is a registry with the subgraph's collectors.
@@ -160,6 +161,19 @@ func (m *Metrics) RegisterDBPools(pools map[string]*sql.DB) {
 	}
 }
 
+// observe records v in h, with the trace and span of ctx as its exemplar
+// when that span is sampled, so that a latency bucket links to a trace
+// (served in the OpenMetrics format, which a scraper asks for).
+func observe(ctx context.Context, h prometheus.Observer, v float64) {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
+		if e, ok := h.(prometheus.ExemplarObserver); ok {
+			e.ObserveWithExemplar(v, prometheus.Labels{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String()})
+			return
+		}
+	}
+	h.Observe(v)
+}
+
 // ObserveQuery counts one SQL statement on the primary (store.Observer).
 func (m *Metrics) ObserveQuery(ctx context.Context, name string, d time.Duration, err error) {
 	m.ObserveQueryOn(ctx, "primary", name, d, err)
@@ -167,10 +181,10 @@ func (m *Metrics) ObserveQuery(ctx context.Context, name string, d time.Duration
 
 // ObserveQueryOn counts one SQL statement on the named database
 // (store.DatabaseObserver).
-func (m *Metrics) ObserveQueryOn(_ context.Context, database, name string, d time.Duration, err error) {
+func (m *Metrics) ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, err error) {
 	m.dbQueries.WithLabelValues(name).Inc()
 	m.dbByDatabase.WithLabelValues(database, name).Inc()
-	m.dbDuration.WithLabelValues(name).Observe(d.Seconds())
+	observe(ctx, m.dbDuration.WithLabelValues(name), d.Seconds())
 	if err != nil {
 		m.dbErrors.WithLabelValues(name).Inc()
 	}
@@ -199,7 +213,7 @@ func (m *Metrics) ObserveBatch(loader string, size int) {
 
 // ObserveOperation records a GraphQL operation and the codes of its errors,
 // under its name while the names are few enough (MaxOperationNames).
-func (m *Metrics) ObserveOperation(name string, d time.Duration, errorCodes []string) {
+func (m *Metrics) ObserveOperation(ctx context.Context, name string, d time.Duration, errorCodes []string) {
 	if name == "" {
 		name = "anonymous" // the server's own label, outside the bound
 	} else {
@@ -210,7 +224,7 @@ func (m *Metrics) ObserveOperation(name string, d time.Duration, errorCodes []st
 		outcome = "error"
 	}
 	m.operations.WithLabelValues(name, outcome).Inc()
-	m.opDuration.WithLabelValues(name).Observe(d.Seconds())
+	observe(ctx, m.opDuration.WithLabelValues(name), d.Seconds())
 	for _, c := range errorCodes {
 		m.gqlErrors.WithLabelValues(c).Inc()
 	}
@@ -218,7 +232,7 @@ func (m *Metrics) ObserveOperation(name string, d time.Duration, errorCodes []st
 
 // ObserveEntities records an _entities call and whether the direct path
 // answered it (graph.EntitiesObserver).
-func (m *Metrics) ObserveEntities(direct bool) {
+func (m *Metrics) ObserveEntities(_ context.Context, direct bool) {
 	path := "executor"
 	if direct {
 		path = "direct"
@@ -265,9 +279,11 @@ func (m *Metrics) sum(name string, labels map[string]string) float64 {
 	return n
 }
 
-// Handler serves the registry in the Prometheus text format.
+// Handler serves the registry in the Prometheus text format, or in the
+// OpenMetrics format, with the histograms' exemplars, to a scraper that asks
+// for it.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry, EnableOpenMetrics: true})
 }
 
 // Instrument records the latency and status of requests to route.
@@ -278,7 +294,7 @@ func (m *Metrics) Instrument(route string, next http.Handler) http.Handler {
 		defer m.httpInFlight.Dec()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
+		observe(r.Context(), m.httpRequests.WithLabelValues(route, strconv.Itoa(sw.status)), time.Since(start).Seconds())
 	})
 }
 

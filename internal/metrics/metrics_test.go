@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,11 +16,11 @@ import (
 func TestOperationNamesBounded(t *testing.T) {
 	m := New()
 	for i := range MaxOperationNames + 50 {
-		m.ObserveOperation(fmt.Sprintf("Op%d", i), time.Millisecond, nil)
+		m.ObserveOperation(context.Background(), fmt.Sprintf("Op%d", i), time.Millisecond, nil)
 	}
-	m.ObserveOperation("Op0", time.Millisecond, []string{"BAD_USER_INPUT"}) // known: its own series
-	m.ObserveOperation(strings.Repeat("x", MaxOperationNameLen+1), time.Millisecond, nil)
-	m.ObserveOperation("", time.Millisecond, nil) // anonymous: its own series, whatever the bound
+	m.ObserveOperation(context.Background(), "Op0", time.Millisecond, []string{"BAD_USER_INPUT"}) // known: its own series
+	m.ObserveOperation(context.Background(), strings.Repeat("x", MaxOperationNameLen+1), time.Millisecond, nil)
+	m.ObserveOperation(context.Background(), "", time.Millisecond, nil) // anonymous: its own series, whatever the bound
 
 	families, err := m.Registry.Gather()
 	if err != nil {
