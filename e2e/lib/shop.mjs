@@ -51,10 +51,12 @@ export async function shopBinary(dir) {
 
 /**
  * startShop imports the JSONL files into a fresh SQLite file and serves it on
- * 127.0.0.1 at a free port, with the demo data too when seed is 'demo'. It
- * resolves when the subgraph logs that it serves.
+ * 127.0.0.1 at a free port, with the demo data too when seed is 'demo'. env
+ * adds to the serving process's environment (SHOP_JWT_SECRET, …), after the
+ * developer's SHOP_* are dropped. It resolves when the subgraph logs that it
+ * serves.
  */
-export async function startShop({ data = [], seed = 'none' } = {}) {
+export async function startShop({ data = [], seed = 'none', env = {} } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'shop-e2e-'));
   tempDirs.add(dir);
   const removeDir = async () => {
@@ -70,7 +72,7 @@ export async function startShop({ data = [], seed = 'none' } = {}) {
     }
     child = spawn(bin, ['serve', '-db', db, '-seed', seed, '-addr', '127.0.0.1:0', '-log-format', 'json'], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: hermeticEnv(),
+      env: { ...hermeticEnv(), ...env },
     });
     running.add(child);
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
@@ -126,6 +128,10 @@ export async function startShop({ data = [], seed = 'none' } = {}) {
       /** statements returns shop_db_queries_total summed over every statement name. */
       statements() {
         return metric('shop_db_queries_total');
+      },
+      /** requests returns how many requests /query has served (shop_http_request_duration_seconds_count). */
+      requests() {
+        return metric('shop_http_request_duration_seconds_count', 'route="/query"');
       },
       /** entitiesCalls returns shop_entities_calls_total for path, "direct" or "executor". */
       entitiesCalls(path) {
