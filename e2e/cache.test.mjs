@@ -180,8 +180,8 @@ describe('Apollo Gateway with a response cache (@apollo/server-plugin-response-c
     // The shop subgraph marks the answer of a viewer who is not the owner
     // public, although it turned on the token too: a shared cache keyed by
     // audience (signed-in or not) then serves it to the owner. The fix is the
-    // subgraph's (graph/shop.go, shown: private whenever a signed-in
-    // viewer's answer hides a shop that exists); docs/gateway.md, "Caching".
+    // subgraph's (graph/shop.go, shown: private whenever Profile.shop hides
+    // a shop that exists); docs/gateway.md, "Caching", has the whole story.
     test('another signed-in viewer first: the owner still gets the preview', {
       ...TEST_TIMEOUT,
       todo: 'the subgraph marks a signed-in non-owner\'s answer public (graph/shop.go shown); reported, not fixed here',
