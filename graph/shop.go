@@ -40,10 +40,16 @@ func shown(ctx context.Context, s *store.Shop, p placement) bool {
 	}
 	public := visibleShop(s) && rollout.Allows(ctx, s.OwnerID)
 	if !public && p == onProfile {
-		if v, err := auth.FromContext(ctx); err == nil && v.ProfileID == s.OwnerID {
-			// The owner's preview: the answer turned on the bearer token.
+		if v, err := auth.FromContext(ctx); err == nil {
+			// Its owner sees it as a preview, any other signed-in viewer
+			// null: the answer turned on the token, so no shared cache may
+			// keep it (another viewer's null would be served to the owner).
+			// Anonymous answers stay public: a gateway keeps them apart
+			// from signed-in ones (docs/gateway.md, Caching).
 			markPrivate(ctx)
-			return true
+			if v.ProfileID == s.OwnerID {
+				return true
+			}
 		}
 	}
 	return public

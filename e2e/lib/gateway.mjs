@@ -7,6 +7,7 @@
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
+import ApolloServerPluginResponseCache from '@apollo/server-plugin-response-cache';
 
 // A request carrying this header has the gateway capture federated traces:
 // what Apollo's usage reporting turns on for sampled requests. The gateway
@@ -25,8 +26,33 @@ export const TRACE_HEADERS = ['traceparent', 'tracestate', 'baggage'];
 
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 
-/** startGateway serves a gateway over subgraphs ([{ name, url }]) on 127.0.0.1 at a free port. */
-export async function startGateway(subgraphs) {
+// The headers of FORWARDED_HEADERS that are the viewer's context: the shop
+// subgraph names those it reads in Vary, which Apollo Gateway does not pass
+// on to its response cache, so the cache key holds them all.
+const VIEWER_HEADERS = FORWARDED_HEADERS.filter((h) => h !== 'authorization');
+
+/**
+ * responseCache is the response cache of a caching gateway: whole client
+ * responses, kept as long as the overall cache policy allows, which Apollo
+ * Gateway works out from its subgraphs' Cache-Control headers
+ * (honorSubgraphCacheControlHeader, on by default). The session is the
+ * caller's Authorization header: a PRIVATE response is kept for that session
+ * only, and not at all for an anonymous caller; a PUBLIC one is shared among
+ * anonymous callers, and separately among signed-in ones.
+ */
+function responseCache() {
+  return ApolloServerPluginResponseCache({
+    sessionId: async ({ request }) => request.http?.headers.get('authorization') || null,
+    extraCacheKeyData: async ({ request }) => Object.fromEntries(VIEWER_HEADERS.map((h) => [h, request.http?.headers.get(h) ?? null])),
+  });
+}
+
+/**
+ * startGateway serves a gateway over subgraphs ([{ name, url }]) on
+ * 127.0.0.1 at a free port; with { responseCache: true }, with a response
+ * cache in front (@apollo/server-plugin-response-cache, in memory).
+ */
+export async function startGateway(subgraphs, { responseCache: caching = false } = {}) {
   let fetches = [];
   let queryPlanTrace = null;
   let tamper = null;
@@ -54,7 +80,10 @@ export async function startGateway(subgraphs) {
 
     didReceiveResponse({ response, request }) {
       const record = byHTTP.get(request.http);
-      if (record) record.response = { data: response.data, errors: response.errors, extensions: response.extensions };
+      if (record) {
+        record.response = { data: response.data, errors: response.errors, extensions: response.extensions };
+        record.cacheControl = response.http?.headers.get('cache-control') ?? null;
+      }
       return response;
     }
   }
@@ -69,6 +98,7 @@ export async function startGateway(subgraphs) {
     logger: quiet,
     includeStacktraceInErrorResponses: false,
     plugins: [
+      ...(caching ? [responseCache()] : []),
       {
         async requestDidStart({ request, metrics }) {
           if (request.http?.headers.get(CAPTURE_TRACES) !== '1') return;
@@ -91,8 +121,10 @@ export async function startGateway(subgraphs) {
     url,
     /**
      * query sends an operation through the gateway and returns its response
-     * with the subgraph fetches it caused, and with { traces: true } the
-     * gateway's query plan trace. headers are sent to the gateway.
+     * with the subgraph fetches it caused (each with the Cache-Control its
+     * subgraph answered), the gateway's own Cache-Control and Age headers,
+     * and with { traces: true } the gateway's query plan trace. headers are
+     * sent to the gateway.
      */
     async query(query, variables = {}, { traces = false, headers = {} } = {}) {
       fetches = [];
@@ -104,7 +136,7 @@ export async function startGateway(subgraphs) {
         signal: AbortSignal.timeout(15_000),
       });
       const body = await res.json();
-      return { status: res.status, body, fetches, queryPlanTrace };
+      return { status: res.status, body, fetches, queryPlanTrace, cacheControl: res.headers.get('cache-control'), age: res.headers.get('age') };
     },
     /** setTamper installs fn(serviceName, request), called on every subgraph request before it is sent; null removes it. */
     setTamper(fn) {

@@ -51,8 +51,9 @@ export async function shopBinary(dir) {
 
 /**
  * startShop imports the JSONL files into a fresh SQLite file and serves it on
- * 127.0.0.1 at a free port, with the demo data too when seed is 'demo', and
- * env added to its environment. It resolves when the subgraph logs that it
+ * 127.0.0.1 at a free port, with the demo data too when seed is 'demo'. env
+ * adds to the serving process's environment (SHOP_JWT_SECRET, …), after the
+ * developer's SHOP_* are dropped. It resolves when the subgraph logs that it
  * serves.
  */
 export async function startShop({ data = [], seed = 'none', env = {} } = {}) {
@@ -127,6 +128,10 @@ export async function startShop({ data = [], seed = 'none', env = {} } = {}) {
       /** statements returns shop_db_queries_total summed over every statement name. */
       statements() {
         return metric('shop_db_queries_total');
+      },
+      /** requests returns how many requests /query has served (shop_http_request_duration_seconds_count). */
+      requests() {
+        return metric('shop_http_request_duration_seconds_count', 'route="/query"');
       },
       /** entitiesCalls returns shop_entities_calls_total for path, "direct" or "executor". */
       entitiesCalls(path) {

@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
@@ -25,8 +26,14 @@ export const AUTHORS = ['2001', '2002', '2099', '2003', '2004', '2005'];
  * startSocial serves the stand-in on 127.0.0.1 at a free port. setTimeline
  * replaces the tweets: t1…tN, newest first, by AUTHORS in turn, each pinning
  * pins[tweetId] (a Product id) when given.
+ *
+ * With cacheMaxAge (seconds), every field of the stand-in is cacheable for
+ * that long, public, and its responses say so in Cache-Control, as the real
+ * accounts and tweets subgraphs would: a caching gateway stores an answer
+ * only when every subgraph it asked allowed it. Without it, Apollo Server's
+ * default holds (no hints: responses are no-store).
  */
-export async function startSocial() {
+export async function startSocial({ cacheMaxAge } = {}) {
   const profiles = new Map(PROFILES.map((id) => [id, { id, handle: handle(id) }]));
   let tweets = [];
   const tweetByID = () => new Map(tweets.map((t) => [t.id, t]));
@@ -46,7 +53,8 @@ export async function startSocial() {
     },
   };
   // Apollo Server adds inline tracing (ftv1) to a subgraph by itself.
-  const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(SOCIAL_SDL), resolvers }), logger: quiet });
+  const plugins = cacheMaxAge === undefined ? [] : [ApolloServerPluginCacheControl({ defaultMaxAge: cacheMaxAge })];
+  const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(SOCIAL_SDL), resolvers }), logger: quiet, plugins });
   const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
   return {
     url,
