@@ -19,9 +19,9 @@ func withCache(maxAge time.Duration) func(*graph.Options) {
 	return func(o *graph.Options) { o.Cache.MaxAge = maxAge }
 }
 
-// cacheServers returns two servers over one store, with the direct path on
+// bothPaths returns two servers over one store, with the direct path on
 // and off, with opts.
-func cacheServers(t *testing.T, opts ...func(*graph.Options)) [2]*testServer {
+func bothPaths(t *testing.T, opts ...func(*graph.Options)) [2]*testServer {
 	t.Helper()
 	direct := newTestServer(t, opts...)
 	o := graph.Options{Store: direct.store, Loaders: direct.metrics, Operations: metrics.New(), NoDirectPath: true}
@@ -36,7 +36,7 @@ func cacheServers(t *testing.T, opts ...func(*graph.Options)) [2]*testServer {
 // TestCacheControl: every response has the Cache-Control its fields'
 // hints and the rules give it, on both execution paths.
 func TestCacheControl(t *testing.T) {
-	servers := cacheServers(t, withTokens(t), withCache(time.Hour))
+	servers := bothPaths(t, withTokens(t), withCache(time.Hour))
 	owner := map[string]string{"Authorization": "Bearer " + token(t, "2004")}
 	tweets := []any{
 		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
@@ -131,7 +131,7 @@ func TestCacheControlBounds(t *testing.T) {
 // TestCacheVary: where the rollout rules restrict a dimension, the answer
 // depends on the viewer's header for it, and Vary says so.
 func TestCacheVary(t *testing.T) {
-	for i, s := range cacheServers(t, withRollout(t, "US", "", "ios", ""), withCache(time.Hour)) {
+	for i, s := range bothPaths(t, withRollout(t, "US", "", "ios", ""), withCache(time.Hour)) {
 		_, _, h := rawPostHeader(t, s, map[string]string{"X-Viewer-Country": "US", "X-Client-Platform": "ios"},
 			`query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`, map[string]any{"r": []any{profileRep("2001")}})
 		if got, want := h.Values("Vary"), []string{"X-Viewer-Country", "X-Client-Platform"}; !slices.Equal(got, want) {
@@ -169,7 +169,7 @@ func TestCacheETag(t *testing.T) {
 // TestCacheTagsAndInvalidation: an _entities response names each entity's
 // cache tags; a mutation's response names what it changed.
 func TestCacheTagsAndInvalidation(t *testing.T) {
-	for i, s := range cacheServers(t, withTokens(t), withCache(time.Hour)) {
+	for i, s := range bothPaths(t, withTokens(t), withCache(time.Hour)) {
 		reps := []any{
 			map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
 			profileRep("2099"),

@@ -807,12 +807,11 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
-// BenchmarkTimeline100 is the hot path: one _entities request with 100 Tweet
-// representations (about 20% by merchants) asking for their authors' carousels.
-func BenchmarkTimeline100(b *testing.B) {
-	s := newTestServer(b)
-	reps := make([]any, 100)
+// benchTimeline is the body of a timeline request of n Tweet
+// representations, a fifth by merchants, asking for their carousels.
+func benchTimeline(n int) []byte {
 	authors := []string{"2001", "2002", "2003", "2005"}
+	reps := make([]any, n)
 	for i := range reps {
 		a := fmt.Sprint(3000 + i)
 		if i%5 == 0 {
@@ -824,6 +823,14 @@ func BenchmarkTimeline100(b *testing.B) {
 		"query":     `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { id name storeUrl featuredProducts { id title url image { url } price { amount currencyCode } } } } } }`,
 		"variables": map[string]any{"reps": reps},
 	})
+	return body
+}
+
+// BenchmarkTimeline100 is the hot path: one _entities request with 100 Tweet
+// representations (about 20% by merchants) asking for their authors' carousels.
+func BenchmarkTimeline100(b *testing.B) {
+	s := newTestServer(b)
+	body := benchTimeline(100)
 	before := s.metrics.DBQueries()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -848,20 +855,8 @@ func BenchmarkTimeline100(b *testing.B) {
 func BenchmarkEntities(b *testing.B) {
 	s := newTestServer(b)
 	h := graph.NewHandler(graph.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
-	authors := []string{"2001", "2002", "2003", "2005"}
 	for _, n := range []int{1, 10, 100, 1000} {
-		reps := make([]any, n)
-		for i := range reps {
-			a := fmt.Sprint(3000 + i)
-			if i%5 == 0 {
-				a = authors[i/5%len(authors)]
-			}
-			reps[i] = map[string]any{"__typename": "Tweet", "id": fmt.Sprint(i), "author": map[string]any{"id": a}}
-		}
-		body, _ := json.Marshal(map[string]any{
-			"query":     `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { id name storeUrl featuredProducts { id title url image { url } price { amount currencyCode } } } } } }`,
-			"variables": map[string]any{"reps": reps},
-		})
+		body := benchTimeline(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

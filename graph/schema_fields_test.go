@@ -3,7 +3,6 @@ package graph_test
 import (
 	"bytes"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shop-subgraph/shop/graph"
-	"github.com/shop-subgraph/shop/internal/metrics"
 )
 
 // everyField writes a selection of every field of the object type name and,
@@ -69,14 +67,8 @@ func everyFieldUpTo(s *ast.Schema, name string, path map[string]int, visits int)
 // anonymous, owner and staff viewers, the direct path answers byte for byte
 // as gqlgen's executor does, in as many statements.
 func TestEveryFieldBothPaths(t *testing.T) {
-	opts := []func(*graph.Options){withTokens(t), withCache(time.Hour)}
-	direct := newTestServer(t, opts...)
-	o := graph.Options{Store: direct.store, Loaders: direct.metrics, Operations: metrics.New(), NoDirectPath: true}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	executor := &testServer{Server: httptest.NewServer(graph.NewHandler(o)), metrics: direct.metrics, store: direct.store}
-	t.Cleanup(executor.Close)
+	servers := bothPaths(t, withTokens(t), withCache(time.Hour))
+	direct, executor := servers[0], servers[1]
 
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	reps := map[string][]any{
