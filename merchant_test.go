@@ -189,11 +189,13 @@ func TestServeDevTokens(t *testing.T) {
 		t.Errorf("myShop of 1005: %s", got)
 	}
 	got := graphQL(t, base, tokens["1099"], `mutation { createShop(input: {name: "Fresh", storeUrl: "https://fresh.example"}) { shop { name status owner { id } } userErrors { code } } }`)
-	if want := `{"data":{"createShop":{"shop":{"name":"Fresh","status":"DRAFT","owner":{"id":"1099"}},"userErrors":[]}}}`; got != want {
+	if want := `{"data":{"createShop":{"shop":{"name":"Fresh","status":"DRAFT","owner":{"id":"1099"}},"userErrors":[]}},` +
+		`"extensions":{"invalidation":[{"kind":"entity","subgraph":"shop","type":"Shop","key":{"id":"6"}},{"kind":"entity","subgraph":"shop","type":"Profile","key":{"id":"1099"}}]}}`; got != want {
 		t.Errorf("createShop: %s, want %s", got, want)
 	}
 	got = graphQL(t, base, tokens[devStaffProfile], `mutation { setShopStatus(shopId: "1", status: SUSPENDED) { shop { status } userErrors { code } } }`)
-	if want := `{"data":{"setShopStatus":{"shop":{"status":"SUSPENDED"},"userErrors":[]}}}`; got != want {
+	if want := `{"data":{"setShopStatus":{"shop":{"status":"SUSPENDED"},"userErrors":[]}},` +
+		`"extensions":{"invalidation":[{"kind":"entity","subgraph":"shop","type":"Shop","key":{"id":"1"}},{"kind":"entity","subgraph":"shop","type":"Profile","key":{"id":"1001"}}]}}`; got != want {
 		t.Errorf("staff suspends: %s, want %s", got, want)
 	}
 	if got := graphQL(t, base, "", `{ myShop { name } }`); !strings.Contains(got, `"UNAUTHENTICATED"`) {
