@@ -151,7 +151,7 @@ func importCatalog(ctx context.Context, args []string, getenv func(string) strin
 		fs.Usage()
 		return errReported
 	}
-	return runImport(ctx, *db, stdout, stderr, func(st *store.Store) (string, error) {
+	return runImport(ctx, "import-catalog", *db, getenv, stdout, stderr, func(ctx context.Context, st *store.Store) (string, error) {
 		stats, err := catalog.ImportFeedFile(ctx, st, *profile, fs.Arg(0))
 		if errors.Is(err, catalog.ErrNoShop) {
 			return "", fmt.Errorf("profile %q has no shop: create it first (the createShop mutation, or shop import)", *profile)

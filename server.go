@@ -562,7 +562,7 @@ func importFiles(ctx context.Context, args []string, getenv func(string) string,
 		fs.Usage()
 		return errReported
 	}
-	return runImport(ctx, *db, stdout, stderr, func(st *store.Store) (string, error) {
+	return runImport(ctx, "import", *db, getenv, stdout, stderr, func(ctx context.Context, st *store.Store) (string, error) {
 		stats, err := catalog.ImportFiles(ctx, st, fs.Args(), stderr)
 		return stats.String(), err
 	})
@@ -571,14 +571,27 @@ func importFiles(ctx context.Context, args []string, getenv func(string) string,
 // runImport opens the database at dsn and runs imp on it, for the import
 // commands: a report of the input's problems goes to stderr, line by line;
 // otherwise what imp says it imported, and how long it took, to stdout.
-func runImport(ctx context.Context, dsn string, stdout, stderr io.Writer, imp func(*store.Store) (string, error)) error {
-	st, err := openDB(ctx, dsn)
+func runImport(ctx context.Context, command, dsn string, getenv func(string) string, stdout, stderr io.Writer, imp func(context.Context, *store.Store) (string, error)) (err error) {
+	// Traced as serve is, by the OTEL_* variables: the command's span, its
+	// transaction and statements.
+	tel, err := telemetry.Setup(ctx, getenv, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if serr := tel.Shutdown(context.WithoutCancel(ctx)); serr != nil && err == nil {
+			err = fmt.Errorf("export traces: %w", serr)
+		}
+	}()
+	ctx, end := tel.StartCommand(ctx, "shop "+command)
+	defer func() { end(err) }()
+	st, err := openDB(ctx, dsn, store.WithObserver(tel.Observe(metrics.New(), dbSystem(dsn))))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	start := time.Now()
-	imported, err := imp(st)
+	imported, err := imp(ctx, st)
 	var report *catalog.Report
 	if errors.As(err, &report) {
 		return printReport(stderr, report)

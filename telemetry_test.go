@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -537,4 +538,41 @@ func (s *syncBuffer) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.b.Reset()
+}
+
+// TestImportCommandTraced: shop import, configured by the OTEL_* variables
+// as serve is, exports the command's span with its transaction and
+// statements under it, in one trace.
+func TestImportCommandTraced(t *testing.T) {
+	recv := newOTLPReceiver(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.URL)
+	db := "file:" + filepath.Join(t.TempDir(), "shop.db")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"import", "-db", db, "internal/catalog/demo.jsonl"}, os.Getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	traces := map[string][]string{}
+	for _, er := range recv.requests {
+		for _, rs := range er.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					id := fmt.Sprintf("%x", s.TraceId)
+					traces[id] = append(traces[id], s.Name)
+				}
+			}
+		}
+	}
+	var names []string
+	for _, n := range traces {
+		if slices.Contains(n, "shop import") {
+			names = n
+		}
+	}
+	for _, want := range []string{"shop import", "import transaction", "begin", "upsert_shop", "commit"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the import's trace has spans %q, want among them %q (traces: %d)", names, want, len(traces))
+		}
+	}
 }

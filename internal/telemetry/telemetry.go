@@ -121,6 +121,22 @@ func Setup(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	return t, nil
 }
 
+// StartCommand starts the root span of a command run from the command line
+// (shop import, shop import-catalog), for its transaction and statements to
+// sit under; end ends it, recording err. Off, it does nothing.
+func (t *Telemetry) StartCommand(ctx context.Context, name string) (_ context.Context, end func(err error)) {
+	if !t.Enabled() {
+		return ctx, func(error) {}
+	}
+	ctx, span := t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal))
+	return ctx, func(err error) {
+		if err != nil {
+			fail(span, err)
+		}
+		span.End()
+	}
+}
+
 // Enabled reports whether tracing is on.
 func (t *Telemetry) Enabled() bool { return t != nil && t.tp != nil }
 
