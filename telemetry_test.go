@@ -220,6 +220,12 @@ func TestTracesContinueTheGatewaysTrace(t *testing.T) {
 				if s.SpanKind != trace.SpanKindClient || attr(s, "db.system.name").AsString() != wantDB || attr(s, "db.system").AsString() != wantDB || attr(s, "db.query.summary").AsString() != stmt {
 					t.Errorf("%s: kind %v, attributes %v", stmt, s.SpanKind, s.Attributes)
 				}
+				if rows := attr(s, telemetry.RowsKey); rows.Type() != attribute.INT64 || rows.AsInt64() <= 0 {
+					t.Errorf("%s: rows %v, want the rows it returned", stmt, rows)
+				}
+				if stmt == "shops_by_owner_ids" && attr(s, telemetry.RowsKey).AsInt64() != 3 {
+					t.Errorf("%s returned %d rows, want the 3 shops of 1001, 1002 and 1003", stmt, attr(s, telemetry.RowsKey).AsInt64())
+				}
 				if !s.StartTime.Before(s.EndTime) || s.StartTime.Before(server.StartTime) || s.EndTime.After(server.EndTime) {
 					t.Errorf("%s ran from %v to %v, outside its request (%v to %v)", stmt, s.StartTime, s.EndTime, server.StartTime, server.EndTime)
 				}

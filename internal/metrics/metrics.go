@@ -176,12 +176,12 @@ func observe(ctx context.Context, h prometheus.Observer, v float64) {
 
 // ObserveQuery counts one SQL statement on the primary (store.Observer).
 func (m *Metrics) ObserveQuery(ctx context.Context, name string, d time.Duration, err error) {
-	m.ObserveQueryOn(ctx, "primary", name, d, err)
+	m.ObserveQueryOn(ctx, "primary", name, d, -1, err)
 }
 
 // ObserveQueryOn counts one SQL statement on the named database
 // (store.DatabaseObserver).
-func (m *Metrics) ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, err error) {
+func (m *Metrics) ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, _ int, err error) {
 	m.dbQueries.WithLabelValues(name).Inc()
 	m.dbByDatabase.WithLabelValues(database, name).Inc()
 	observe(ctx, m.dbDuration.WithLabelValues(name), d.Seconds())

@@ -277,19 +277,20 @@ func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each 
 	q = s.read.Rebind(q)
 	if s.dialect == dialectSQLite {
 		start := time.Now()
-		err := s.queryDriver(ctx, q, args, each)
-		s.observe(ctx, name, start, err)
+		n := 0
+		err := s.queryDriver(ctx, q, args, func(r *row) { n++; each(r) })
+		s.observeOn(ctx, nil, name, start, n, err)
 		return err
 	}
-	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, _ bool) (delivered bool, err error) {
+	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, _ bool) (delivered int, err error) {
 		rows, err := db.QueryContext(ctx, q, args...)
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 		defer rows.Close()
 		cols, err := rows.Columns()
 		if err != nil {
-			return false, err
+			return 0, err
 		}
 		r := row{vals: make([]driver.Value, len(cols))}
 		dest := make([]any, len(cols))
@@ -300,7 +301,7 @@ func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each 
 			if err := rows.Scan(dest...); err != nil {
 				return delivered, err
 			}
-			delivered = true
+			delivered++
 			if each(&r); r.err != nil {
 				return delivered, r.err
 			}

@@ -42,7 +42,7 @@ type Observer interface {
 // DatabaseObserver is an Observer that is also told which database ran
 // each statement: primary, or a replica's name (WithReplicas).
 type DatabaseObserver interface {
-	ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, err error)
+	ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, rows int, err error)
 }
 
 type nopObserver struct{}
@@ -270,17 +270,17 @@ func (s *Store) Close() error {
 
 // observe times one statement on the primary and reports it under name.
 func (s *Store) observe(ctx context.Context, name string, start time.Time, err error) {
-	s.observeOn(ctx, nil, name, start, err)
+	s.observeOn(ctx, nil, name, start, -1, err)
 }
 
 // observeOn times one statement on r's database (nil: the primary) and
 // reports it under name.
-func (s *Store) observeOn(ctx context.Context, r *replica, name string, start time.Time, err error) {
+func (s *Store) observeOn(ctx context.Context, r *replica, name string, start time.Time, rows int, err error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil
 	}
 	if o, ok := s.obs.(DatabaseObserver); ok {
-		o.ObserveQueryOn(ctx, dbName(r), name, time.Since(start), err)
+		o.ObserveQueryOn(ctx, dbName(r), name, time.Since(start), rows, err)
 		return
 	}
 	s.obs.ObserveQuery(ctx, name, time.Since(start), err)
@@ -289,21 +289,28 @@ func (s *Store) observeOn(ctx context.Context, r *replica, name string, start ti
 // selectRead runs a read statement into dest, counted under name.
 func (s *Store) selectRead(ctx context.Context, name string, dest any, q string, args ...any) error {
 	q = s.read.Rebind(q)
-	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, retry bool) (bool, error) {
+	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, retry bool) (int, error) {
+		v := reflect.ValueOf(dest).Elem()
 		if retry {
 			// sqlx appends to the slice: drop what the failed attempt read.
-			v := reflect.ValueOf(dest).Elem()
 			v.Set(reflect.Zero(v.Type()))
 		}
-		return false, sqlx.SelectContext(ctx, db, dest, q, args...)
+		if err := sqlx.SelectContext(ctx, db, dest, q, args...); err != nil {
+			// Rows sqlx read before failing were not handed to anyone.
+			return 0, err
+		}
+		return v.Len(), nil
 	})
 }
 
 // getRead runs a single-row read statement into dest, counted under name.
 func (s *Store) getRead(ctx context.Context, name string, dest any, q string, args ...any) error {
 	q = s.read.Rebind(q)
-	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, _ bool) (bool, error) {
-		return false, sqlx.GetContext(ctx, db, dest, q, args...)
+	return s.retryRead(ctx, name, func(db sqlx.QueryerContext, _ bool) (int, error) {
+		if err := sqlx.GetContext(ctx, db, dest, q, args...); err != nil {
+			return 0, err
+		}
+		return 1, nil
 	})
 }
 
@@ -323,12 +330,12 @@ func (s *Store) getRead(ctx context.Context, name string, dest any, q string, ar
 // that conflicts with the recovery it replays), the read runs again on the
 // primary, and a replica it could not reach is left out of the read path
 // until its next check: a replica that stops loses no request.
-func (s *Store) retryRead(ctx context.Context, name string, attempt func(db sqlx.QueryerContext, retry bool) (delivered bool, err error)) error {
+func (s *Store) retryRead(ctx context.Context, name string, attempt func(db sqlx.QueryerContext, retry bool) (rows int, err error)) error {
 	db, rep := s.db(ctx)
 	start := time.Now()
-	delivered, err := attempt(db, false)
-	s.observeOn(ctx, rep, name, start, err)
-	if err == nil || delivered || ctx.Err() != nil {
+	rows, err := attempt(db, false)
+	s.observeOn(ctx, rep, name, start, rows, err)
+	if err == nil || rows > 0 || ctx.Err() != nil {
 		return err
 	}
 	if rep != nil {
@@ -336,8 +343,8 @@ func (s *Store) retryRead(ctx context.Context, name string, attempt func(db sqlx
 			s.leaveOut(rep, err)
 		}
 		start = time.Now()
-		_, err = attempt(s.read, true)
-		s.observe(ctx, name, start, err)
+		rows, err = attempt(s.read, true)
+		s.observeOn(ctx, nil, name, start, rows, err)
 		if err == nil || ctx.Err() != nil || !brokenConn(err) {
 			return err
 		}
@@ -346,11 +353,12 @@ func (s *Store) retryRead(ctx context.Context, name string, attempt func(db sqlx
 	}
 	start = time.Now()
 	conn, err := s.liveConn(ctx)
+	rows = 0
 	if err == nil {
 		defer conn.Close()
-		_, err = attempt(conn, true)
+		rows, err = attempt(conn, true)
 	}
-	s.observe(ctx, name, start, err)
+	s.observeOn(ctx, nil, name, start, rows, err)
 	return err
 }
 

@@ -53,21 +53,26 @@ type tee struct {
 // with its own timestamps. Its parameters are never recorded. The metrics
 // then see the statement's span, which their exemplar names.
 func (o *tee) ObserveQuery(ctx context.Context, name string, d time.Duration, err error) {
-	o.ObserveQueryOn(ctx, "primary", name, d, err)
+	o.ObserveQueryOn(ctx, "primary", name, d, -1, err)
 }
 
 // ObserveQueryOn is ObserveQuery for a statement on the named database (the
-// primary or a replica: store.DatabaseObserver), which its span names.
-func (o *tee) ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, err error) {
-	ctx = o.statementSpan(ctx, database, name, d, err)
+// primary or a replica: store.DatabaseObserver), which its span names, with
+// the rows it returned (negative: not counted, as for writes).
+func (o *tee) ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, rows int, err error) {
+	ctx = o.statementSpan(ctx, database, name, d, rows, err)
 	if next, ok := o.next.(interface {
-		ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, err error)
+		ObserveQueryOn(ctx context.Context, database, name string, d time.Duration, rows int, err error)
 	}); ok {
-		next.ObserveQueryOn(ctx, database, name, d, err)
+		next.ObserveQueryOn(ctx, database, name, d, rows, err)
 		return
 	}
 	o.next.ObserveQuery(ctx, name, d, err)
 }
+
+// RowsKey is how many rows a read statement returned (semantic
+// conventions' db.response.returned_rows).
+const RowsKey = attribute.Key("db.response.returned_rows")
 
 // DatabaseKey names the database a statement ran on: primary, or a
 // replica's name.
@@ -75,12 +80,15 @@ const DatabaseKey = attribute.Key("shop.db.database")
 
 // statementSpan records the span of a statement that ended just now, and
 // returns ctx with it, for the metrics' exemplars.
-func (o *tee) statementSpan(ctx context.Context, database, name string, d time.Duration, err error) context.Context {
+func (o *tee) statementSpan(ctx context.Context, database, name string, d time.Duration, rows int, err error) context.Context {
 	if trace.SpanFromContext(ctx).IsRecording() {
 		end := time.Now()
 		var span trace.Span
 		ctx, span = o.tracer.Start(ctx, name, trace.WithTimestamp(end.Add(-d)), trace.WithSpanKind(trace.SpanKindClient),
 			trace.WithAttributes(o.db...), trace.WithAttributes(semconv.DBQuerySummary(name), DatabaseKey.String(database)))
+		if rows >= 0 {
+			span.SetAttributes(RowsKey.Int(rows))
+		}
 		if err != nil {
 			fail(span, err)
 			span.SetAttributes(semconv.ErrorTypeKey.String(errorType(err)))
