@@ -323,21 +323,37 @@ func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64,
 		if len(errs) > 0 {
 			return rejected(errs)
 		}
+		// Which products exist first, under the shop's lock: what is new
+		// counts against the catalogue's size before anything is written,
+		// and the products the upsert leaves as they are (which it does
+		// not return) are these rows. Three statements in all, two when
+		// nothing is new, for any number of products.
 		skus := make([]string, len(ws))
 		for i, w := range ws {
 			skus[i] = w.SKU
 		}
-		if _, errs, err := upsertInShop(ctx, tx, shop.ID, ws); err != nil {
-			return err
-		} else if errs != nil {
-			return rejected(errs)
-		}
-		rows, err := tx.ProductsBySKU(ctx, shop.ID, skus)
+		existing, err := tx.ProductsBySKU(ctx, shop.ID, skus)
 		if err != nil {
 			return err
 		}
-		bySKU := make(map[string]store.Product, len(rows))
-		for _, r := range rows {
+		bySKU := make(map[string]store.Product, len(ws))
+		for _, r := range existing {
+			bySKU[r.SKU] = r
+		}
+		if created := len(ws) - len(bySKU); created > 0 {
+			n, err := tx.CountProducts(ctx, shop.ID)
+			if err != nil {
+				return err
+			}
+			if errs := ValidateProductCount(n+created, "products"); len(errs) > 0 {
+				return rejected(errs)
+			}
+		}
+		written, err := tx.UpsertProductsReturning(ctx, shop.ID, ws)
+		if err != nil {
+			return err
+		}
+		for _, r := range written {
 			bySKU[r.SKU] = r
 		}
 		products = make([]store.Product, len(skus))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -264,11 +265,19 @@ func (tx *Tx) ReplaceFeatured(ctx context.Context, shopID int64, ids []int64) er
 	if err := tx.clearFeatured(ctx, shopID); err != nil {
 		return err
 	}
-	const ins = `INSERT INTO featured_products (shop_id, position, product_id) VALUES (?, ?, ?)`
+	if len(ids) == 0 {
+		return nil
+	}
+	// One statement for the whole list: each is a round trip the shop's
+	// other writers wait through.
+	q := `INSERT INTO featured_products (shop_id, position, product_id) VALUES (?, ?, ?)` +
+		strings.Repeat(`, (?, ?, ?)`, len(ids)-1)
+	args := make([]any, 0, 3*len(ids))
 	for i, id := range ids {
-		if _, err := tx.exec(ctx, "insert_featured_product_id", ins, shopID, i+1, id); err != nil {
-			return fmt.Errorf("replace featured products: %w", err)
-		}
+		args = append(args, shopID, i+1, id)
+	}
+	if _, err := tx.exec(ctx, "insert_featured_product_ids", q, args...); err != nil {
+		return fmt.Errorf("replace featured products: %w", err)
 	}
 	return nil
 }

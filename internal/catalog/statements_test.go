@@ -1,0 +1,99 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
+)
+
+// statementLog records the names of the statements the store runs.
+type statementLog struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (l *statementLog) ObserveQuery(_ context.Context, name string, _ time.Duration, _ error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.names = append(l.names, name)
+}
+
+// during returns the statements fn ran.
+func (l *statementLog) during(fn func()) []string {
+	l.mu.Lock()
+	l.names = nil
+	l.mu.Unlock()
+	fn()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.names
+}
+
+// TestWriteStatements pins the statements of the load benchmark's two
+// mutations, upsertProducts of 5 products and setFeaturedProducts of 5: each
+// is a round trip a shop's other writers wait through (PERFORMANCE.md,
+// writes), on both databases.
+func TestWriteStatements(t *testing.T) {
+	log := &statementLog{}
+	st := storetest.Open(t, store.WithObserver(log))
+	ctx := context.Background()
+	shopID := importShops(t, st, 5, "3001")["3001"]
+	a := Actor{ProfileID: "3001"}
+	products := func(price string, skus ...string) []ProductInput {
+		var ins []ProductInput
+		for _, s := range skus {
+			p := testProduct(s)
+			p.Price = price
+			ins = append(ins, p)
+		}
+		return ins
+	}
+	var ps []store.Product
+	upsert := func(ins []ProductInput) func() {
+		return func() {
+			var errs []FieldError
+			var err error
+			ps, errs, err = UpsertProducts(ctx, st, a, shopID, ins)
+			if err != nil || len(errs) > 0 {
+				t.Fatalf("UpsertProducts: %v %v", err, errs)
+			}
+		}
+	}
+	feature := func() {
+		refs := make([]ProductRef, len(ps))
+		for i := range ps {
+			p := ps[(i+1)%len(ps)] // a new order each time
+			refs[i] = ProductRef{Key: fmt.Sprint(p.ID), ID: p.ID}
+		}
+		if _, errs, err := SetFeaturedProducts(ctx, st, a, shopID, refs); err != nil || len(errs) > 0 {
+			t.Fatalf("SetFeaturedProducts: %v %v", err, errs)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		fn   func()
+		want []string
+	}{
+		{"upsert 5 existing, changed", upsert(products("1.00", "SKU-0", "SKU-1", "SKU-2", "SKU-3", "SKU-4")),
+			[]string{"begin", "tx_shop_by_id", "tx_products_by_sku", "upsert_products", "commit"}},
+		{"upsert 5 existing, unchanged", upsert(products("1.00", "SKU-0", "SKU-1", "SKU-2", "SKU-3", "SKU-4")),
+			[]string{"begin", "tx_shop_by_id", "tx_products_by_sku", "upsert_products", "commit"}},
+		{"upsert 2 new, 3 existing", upsert(products("2.00", "SKU-0", "SKU-1", "SKU-2", "NEW-1", "NEW-2")),
+			[]string{"begin", "tx_shop_by_id", "tx_products_by_sku", "tx_count_products", "upsert_products", "commit"}},
+		{"feature 5", feature,
+			[]string{"begin", "tx_shop_by_id", "tx_product_shop_ids", "tx_featured_product_ids", "delete_featured_products", "insert_featured_product_ids", "touch_shop", "commit"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, log.during(tc.fn)); diff != "" {
+				t.Errorf("statements (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
