@@ -66,14 +66,36 @@ func TestWriteStatements(t *testing.T) {
 			}
 		}
 	}
-	feature := func() {
-		refs := make([]ProductRef, len(ps))
-		for i := range ps {
-			p := ps[(i+1)%len(ps)] // a new order each time
-			refs[i] = ProductRef{Key: fmt.Sprint(p.ID), ID: p.ID}
+	var featured []ProductRef
+	feature := func(rotate int) func() {
+		return func() {
+			featured = make([]ProductRef, len(ps))
+			for i := range ps {
+				p := ps[(i+rotate)%len(ps)]
+				featured[i] = ProductRef{Key: fmt.Sprint(p.ID), ID: p.ID}
+			}
+			if _, errs, err := SetFeaturedProducts(ctx, st, a, shopID, featured); err != nil || len(errs) > 0 {
+				t.Fatalf("SetFeaturedProducts: %v %v", err, errs)
+			}
 		}
-		if _, errs, err := SetFeaturedProducts(ctx, st, a, shopID, refs); err != nil || len(errs) > 0 {
-			t.Fatalf("SetFeaturedProducts: %v %v", err, errs)
+	}
+	other := importShops(t, st, 1, "3002")["3002"]
+	otherProducts, err := st.ProductPagesByShopIDs(ctx, []int64{other}, 0, 1)
+	if err != nil || len(otherProducts) != 1 {
+		t.Fatalf("ProductPagesByShopIDs: %v %v", otherProducts, err)
+	}
+	// Another shop's product: rolled back, then the checked way, which
+	// names it.
+	featureOther := func() {
+		o := otherProducts[0]
+		refs := append(featured[:4:4], ProductRef{Key: fmt.Sprint(o.ID), ID: o.ID})
+		_, errs, err := SetFeaturedProducts(ctx, st, a, shopID, refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []FieldError{{Field: []string{"productIds", "4"}, Code: CodeNotFound, Message: fmt.Sprintf("the shop has no product %q", fmt.Sprint(o.ID))}}
+		if diff := cmp.Diff(want, errs); diff != "" {
+			t.Errorf("FieldErrors (-want +got):\n%s", diff)
 		}
 	}
 	for _, tc := range []struct {
@@ -87,13 +109,33 @@ func TestWriteStatements(t *testing.T) {
 			[]string{"begin", "tx_shop_by_id", "tx_products_by_sku", "upsert_products", "commit"}},
 		{"upsert 2 new, 3 existing", upsert(products("2.00", "SKU-0", "SKU-1", "SKU-2", "NEW-1", "NEW-2")),
 			[]string{"begin", "tx_shop_by_id", "tx_products_by_sku", "tx_count_products", "upsert_products", "commit"}},
-		{"feature 5", feature,
-			[]string{"begin", "tx_shop_by_id", "tx_product_shop_ids", "tx_featured_product_ids", "delete_featured_products", "insert_featured_product_ids", "touch_shop", "commit"}},
+		{"feature 5", feature(1),
+			[]string{"begin", "tx_shop_by_id", "take_featured_products", "feature_own_products", "touch_shop", "commit"}},
+		{"feature the same 5", feature(1),
+			[]string{"begin", "tx_shop_by_id", "take_featured_products", "feature_own_products", "commit"}},
+		{"feature another shop's product", featureOther,
+			[]string{"begin", "tx_shop_by_id", "take_featured_products", "feature_own_products",
+				"begin", "tx_shop_by_id", "tx_product_shop_ids"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, log.during(tc.fn)); diff != "" {
 				t.Errorf("statements (-want +got):\n%s", diff)
 			}
 		})
+	}
+	// The refused list changed nothing.
+	err = st.Write(ctx, func(tx *store.Tx) error {
+		got, err := tx.FeaturedProductIDs(ctx, shopID)
+		want := make([]int64, len(featured))
+		for i, r := range featured {
+			want[i] = r.ID
+		}
+		if diff := cmp.Diff(want, got); err == nil && diff != "" {
+			t.Errorf("featured after a refused list (-want +got):\n%s", diff)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
