@@ -323,38 +323,44 @@ func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64,
 		if len(errs) > 0 {
 			return rejected(errs)
 		}
-		// Which products exist first, under the shop's lock: what is new
-		// counts against the catalogue's size before anything is written,
-		// and the products the upsert leaves as they are (which it does
-		// not return) are these rows. Three statements in all, two when
-		// nothing is new, for any number of products.
-		skus := make([]string, len(ws))
-		for i, w := range ws {
-			skus[i] = w.SKU
-		}
-		existing, err := tx.ProductsBySKU(ctx, shop.ID, skus)
+		// The upsert returns what it wrote, and whether it created
+		// anything: only then can the catalogue have grown past its limit,
+		// and only then is it counted (and the write rolled back if so).
+		// Products it left as they were are read afterwards, if any. Two
+		// statements after the shop's when every product changes.
+		written, created, err := tx.UpsertProductsReturning(ctx, shop.ID, ws)
 		if err != nil {
 			return err
 		}
-		bySKU := make(map[string]store.Product, len(ws))
-		for _, r := range existing {
-			bySKU[r.SKU] = r
-		}
-		if created := len(ws) - len(bySKU); created > 0 {
+		if created > 0 {
 			n, err := tx.CountProducts(ctx, shop.ID)
 			if err != nil {
 				return err
 			}
-			if errs := ValidateProductCount(n+created, "products"); len(errs) > 0 {
+			if errs := ValidateProductCount(n, "products"); len(errs) > 0 {
 				return rejected(errs)
 			}
 		}
-		written, err := tx.UpsertProductsReturning(ctx, shop.ID, ws)
-		if err != nil {
-			return err
-		}
+		bySKU := make(map[string]store.Product, len(ws))
 		for _, r := range written {
 			bySKU[r.SKU] = r
+		}
+		skus := make([]string, len(ws))
+		var unchanged []string
+		for i, w := range ws {
+			skus[i] = w.SKU
+			if _, ok := bySKU[w.SKU]; !ok {
+				unchanged = append(unchanged, w.SKU)
+			}
+		}
+		if len(unchanged) > 0 {
+			rows, err := tx.ProductsBySKU(ctx, shop.ID, unchanged)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				bySKU[r.SKU] = r
+			}
 		}
 		products = make([]store.Product, len(skus))
 		for i, sku := range skus {

@@ -373,21 +373,29 @@ func (tx *Tx) UpsertProducts(ctx context.Context, shopID int64, ps []ProductWrit
 }
 
 // UpsertProductsReturning is UpsertProducts returning the products it
-// created or changed, in no particular order: a product the upsert left as
-// it was is absent (both databases return only the rows an upsert wrote).
-func (tx *Tx) UpsertProductsReturning(ctx context.Context, shopID int64, ps []ProductWrite) ([]Product, error) {
-	var out []Product
+// created or changed, in no particular order, and how many of them it
+// created: a product the upsert left as it was is absent (both databases
+// return only the rows an upsert wrote). A product it created has the
+// transaction's time as its created_at; one written by an earlier
+// transaction could have it too only if that transaction began in the same
+// microsecond, so created may over-count, never under-count.
+func (tx *Tx) UpsertProductsReturning(ctx context.Context, shopID int64, ps []ProductWrite) (written []Product, created int, err error) {
 	for len(ps) > 0 {
 		chunk := ps[:min(len(ps), upsertChunk)]
 		ps = ps[len(chunk):]
 		q, args := tx.upsertProducts(shopID, chunk)
 		var rows []Product
 		if err := tx.selectAll(ctx, "upsert_products", &rows, q+` RETURNING `+productColumns, args...); err != nil {
-			return nil, fmt.Errorf("upsert %d products from %q: %w", len(chunk), chunk[0].SKU, mapWriteErr(err))
+			return nil, 0, fmt.Errorf("upsert %d products from %q: %w", len(chunk), chunk[0].SKU, mapWriteErr(err))
 		}
-		out = append(out, rows...)
+		for _, r := range rows {
+			if r.CreatedAt.Equal(tx.now) {
+				created++
+			}
+		}
+		written = append(written, rows...)
 	}
-	return out, nil
+	return written, created, nil
 }
 
 // upsertProducts returns the statement upserting ps, at most upsertChunk,
