@@ -26,7 +26,7 @@ func testProduct(sku string) ProductInput {
 
 // importShops imports shops owned by the given profiles, each with n
 // products SKU-0…SKU-(n-1), and returns their ids by owner.
-func importShops(t *testing.T, st *store.Store, n int, owners ...string) map[string]int64 {
+func importShops(t testing.TB, st *store.Store, n int, owners ...string) map[string]int64 {
 	t.Helper()
 	var b strings.Builder
 	for _, o := range owners {

@@ -27,7 +27,7 @@ func newStore(t testing.TB) *store.Store {
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 // importText imports content as one file called name.
-func importText(t *testing.T, st *store.Store, name, content string) (Stats, error) {
+func importText(t testing.TB, st *store.Store, name, content string) (Stats, error) {
 	t.Helper()
 	return Import(context.Background(), st, []Source{{Name: name, R: strings.NewReader(content)}}, nil)
 }

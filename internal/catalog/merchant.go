@@ -326,22 +326,44 @@ func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64,
 		if len(errs) > 0 {
 			return rejected(errs)
 		}
-		skus := make([]string, len(ws))
-		for i, w := range ws {
-			skus[i] = w.SKU
-		}
-		if _, errs, err := upsertInShop(ctx, tx, shop.ID, ws); err != nil {
-			return err
-		} else if errs != nil {
-			return rejected(errs)
-		}
-		rows, err := tx.ProductsBySKU(ctx, shop.ID, skus)
+		// The upsert returns what it wrote, and whether it created
+		// anything: only then can the catalogue have grown past its limit,
+		// and only then is it counted (and the write rolled back if so).
+		// Products it left as they were are read afterwards, if any. Two
+		// statements after the shop's when every product changes.
+		written, created, err := tx.UpsertProductsReturning(ctx, shop.ID, ws)
 		if err != nil {
 			return err
 		}
-		bySKU := make(map[string]store.Product, len(rows))
-		for _, r := range rows {
+		if created > 0 {
+			n, err := tx.CountProducts(ctx, shop.ID)
+			if err != nil {
+				return err
+			}
+			if errs := ValidateProductCount(n, "products"); len(errs) > 0 {
+				return rejected(errs)
+			}
+		}
+		bySKU := make(map[string]store.Product, len(ws))
+		for _, r := range written {
 			bySKU[r.SKU] = r
+		}
+		skus := make([]string, len(ws))
+		var unchanged []string
+		for i, w := range ws {
+			skus[i] = w.SKU
+			if _, ok := bySKU[w.SKU]; !ok {
+				unchanged = append(unchanged, w.SKU)
+			}
+		}
+		if len(unchanged) > 0 {
+			rows, err := tx.ProductsBySKU(ctx, shop.ID, unchanged)
+			if err != nil {
+				return err
+			}
+			for _, r := range rows {
+				bySKU[r.SKU] = r
+			}
 		}
 		products = make([]store.Product, len(skus))
 		for i, sku := range skus {
@@ -355,7 +377,69 @@ func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64,
 // SetFeaturedProducts replaces the shop's featured list with at most
 // MaxFeatured distinct products of its own, in order; an empty list features
 // nothing. Paths are "shopId" and "productIds".
+//
+// A list that is right, as nearly every one is, is written without reading
+// the products first (featureFast); one that is not rolls that back and
+// goes the way that reads them, to say which entry is wrong.
 func SetFeaturedProducts(ctx context.Context, st *store.Store, a Actor, shopID int64, refs []ProductRef) (store.Shop, []FieldError, error) {
+	shop, errs, err := featureFast(ctx, st, a, shopID, refs)
+	if errors.Is(err, errSlowPath) {
+		return featureChecked(ctx, st, a, shopID, refs)
+	}
+	return shop, errs, err
+}
+
+// errSlowPath rolls featureFast's transaction back for featureChecked.
+var errSlowPath = errors.New("the list needs checking product by product")
+
+// featureFast is SetFeaturedProducts in four statements after the shop's:
+// empty the list, returning it; insert the new one, joined with the shop's
+// products, so that an id of another shop or of none is left out; and, when
+// the list changed, move the shop's updated_at. It returns errSlowPath when
+// an entry is not the shop's product, or the list is not well formed.
+func featureFast(ctx context.Context, st *store.Store, a Actor, shopID int64, refs []ProductRef) (store.Shop, []FieldError, error) {
+	keys := make([]string, len(refs))
+	ids := make([]int64, len(refs))
+	for i, r := range refs {
+		keys[i], ids[i] = r.Key, r.ID
+	}
+	if errs := ValidateFeatured("productIds", keys, func(k string) bool { return true }); len(errs) > 0 ||
+		slices.Contains(ids, 0) || len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
+		// Deciding what was wrong needs the products: featureChecked does.
+		// (The shop's own problems, its id and owner, come first there too.)
+		return store.Shop{}, nil, errSlowPath
+	}
+	var shop store.Shop
+	errs, err := transact(ctx, st, func(tx *store.Tx) error {
+		cur, err := ownShop(ctx, tx, a, shopID, "shopId")
+		if err != nil {
+			return err
+		}
+		old, err := tx.TakeFeatured(ctx, cur.ID)
+		if err != nil {
+			return err
+		}
+		n, err := tx.FeatureOwnProducts(ctx, cur.ID, ids)
+		if err != nil {
+			return err
+		}
+		if n != len(ids) {
+			return errSlowPath
+		}
+		shop = cur
+		if slices.Equal(old, ids) {
+			// Written back as it was: the shop did not change.
+			return nil
+		}
+		shop, err = tx.TouchShop(ctx, cur.ID)
+		return err
+	})
+	return shop, errs, err
+}
+
+// featureChecked is SetFeaturedProducts reading which shop each product is
+// of first, so that its FieldErrors name each entry that is wrong.
+func featureChecked(ctx context.Context, st *store.Store, a Actor, shopID int64, refs []ProductRef) (store.Shop, []FieldError, error) {
 	var shop store.Shop
 	errs, err := transact(ctx, st, func(tx *store.Tx) error {
 		cur, err := ownShop(ctx, tx, a, shopID, "shopId")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -264,13 +265,78 @@ func (tx *Tx) ReplaceFeatured(ctx context.Context, shopID int64, ids []int64) er
 	if err := tx.clearFeatured(ctx, shopID); err != nil {
 		return err
 	}
-	const ins = `INSERT INTO featured_products (shop_id, position, product_id) VALUES (?, ?, ?)`
+	if len(ids) == 0 {
+		return nil
+	}
+	// One statement for the whole list: each is a round trip the shop's
+	// other writers wait through.
+	q := `INSERT INTO featured_products (shop_id, position, product_id) VALUES (?, ?, ?)` +
+		strings.Repeat(`, (?, ?, ?)`, len(ids)-1)
+	args := make([]any, 0, 3*len(ids))
 	for i, id := range ids {
-		if _, err := tx.exec(ctx, "insert_featured_product_id", ins, shopID, i+1, id); err != nil {
-			return fmt.Errorf("replace featured products: %w", err)
-		}
+		args = append(args, shopID, i+1, id)
+	}
+	if _, err := tx.exec(ctx, "insert_featured_product_ids", q, args...); err != nil {
+		return fmt.Errorf("replace featured products: %w", err)
 	}
 	return nil
+}
+
+// TakeFeatured empties the shop's featured list and returns the ids it
+// held, in position order: the first step of replacing the list, and what
+// the caller compares the new list with, in one statement.
+func (tx *Tx) TakeFeatured(ctx context.Context, shopID int64) ([]int64, error) {
+	const q = `DELETE FROM featured_products WHERE shop_id = ? RETURNING position, product_id`
+	var rows []struct {
+		Position  int   `db:"position"`
+		ProductID int64 `db:"product_id"`
+	}
+	if err := tx.selectAll(ctx, "take_featured_products", &rows, q, shopID); err != nil {
+		return nil, fmt.Errorf("take featured products: %w", err)
+	}
+	slices.SortFunc(rows, func(a, b struct {
+		Position  int   `db:"position"`
+		ProductID int64 `db:"product_id"`
+	}) int {
+		return a.Position - b.Position
+	})
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ProductID
+	}
+	return ids, nil
+}
+
+// FeatureOwnProducts makes the products ids, in order, the shop's featured
+// list (positions 1..n), leaving out any id that is not one of the shop's
+// products, and returns how many it featured: fewer than len(ids) tells the
+// caller to roll back. The list must be empty (TakeFeatured), the ids
+// distinct and at most 5 (callers validate them).
+func (tx *Tx) FeatureOwnProducts(ctx context.Context, shopID int64, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	// Which ids are the shop's comes from the same statement as the write:
+	// no round trip to look them up first. The casts give PostgreSQL the
+	// parameters' types, which a select list does not imply.
+	const one = `SELECT CAST(? AS INTEGER) AS position, CAST(? AS BIGINT) AS id`
+	q := `INSERT INTO featured_products (shop_id, position, product_id)
+		SELECT p.shop_id, v.position, p.id
+		FROM (` + one + strings.Repeat(` UNION ALL `+one, len(ids)-1) + `) v
+		JOIN products p ON p.id = v.id AND p.shop_id = ?`
+	args := make([]any, 0, 2*len(ids)+1)
+	for i, id := range ids {
+		args = append(args, i+1, id)
+	}
+	res, err := tx.exec(ctx, "feature_own_products", q, append(args, shopID)...)
+	if err != nil {
+		return 0, fmt.Errorf("feature own products: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("feature own products: %w", err)
+	}
+	return int(n), nil
 }
 
 // TouchShop moves the shop's updated_at to the transaction's time: its

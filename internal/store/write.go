@@ -57,9 +57,13 @@ type ShopSKUs struct {
 	SKUs   []string
 }
 
-// Tx is a write transaction on the write pool. Statements run through it are
-// prepared once per transaction, so a bulk write pays for parsing its SQL
-// once, not once a row.
+// Tx is a write transaction on the write pool. On SQLite its statements
+// are prepared once per transaction, so a bulk write pays for parsing its SQL
+// once, not once a row. On PostgreSQL they are not: pgx's statement cache
+// prepares each text once per connection and runs it in one round trip,
+// where preparing it in the transaction would cost a round trip more to
+// prepare it and one to deallocate it at the end, on every transaction,
+// and PostgreSQL would plan it afresh each time (PERFORMANCE.md, writes).
 type Tx struct {
 	s     *Store
 	tx    *sqlx.Tx
@@ -126,28 +130,52 @@ func (tx *Tx) stmt(ctx context.Context, q string) (*sqlx.Stmt, error) {
 	return st, nil
 }
 
-// exec runs the prepared statement q, counted under name.
+// prepares reports whether the transaction prepares its statements itself
+// (SQLite) rather than leaving it to the driver's cache (PostgreSQL; see Tx).
+func (tx *Tx) prepares() bool { return tx.s.dialect != dialectPostgres }
+
+// exec runs the statement q, counted under name.
 func (tx *Tx) exec(ctx context.Context, name, q string, args ...any) (sql.Result, error) {
-	st, err := tx.stmt(ctx, q)
-	if err != nil {
-		return nil, err
+	var ex sqlx.ExecerContext = tx.tx
+	if tx.prepares() {
+		st, err := tx.stmt(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		ex = stmtExecer{st}
+	} else {
+		q = tx.s.write.Rebind(q)
 	}
 	start := time.Now()
-	res, err := st.ExecContext(ctx, args...)
+	res, err := ex.ExecContext(ctx, q, args...)
 	tx.s.observe(ctx, name, start, err)
 	return res, mapWriteErr(err)
 }
 
-// get runs the prepared single-row statement q into dest, counted under name.
+// get runs the single-row statement q into dest, counted under name.
 func (tx *Tx) get(ctx context.Context, name string, dest any, q string, args ...any) error {
-	st, err := tx.stmt(ctx, q)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
-	err = st.GetContext(ctx, dest, args...)
+	var err error
+	if tx.prepares() {
+		var st *sqlx.Stmt
+		if st, err = tx.stmt(ctx, q); err != nil {
+			return err
+		}
+		start = time.Now()
+		err = st.GetContext(ctx, dest, args...)
+	} else {
+		err = tx.tx.GetContext(ctx, dest, tx.s.write.Rebind(q), args...)
+	}
 	tx.s.observe(ctx, name, start, err)
 	return mapWriteErr(err)
+}
+
+// stmtExecer runs a prepared statement as an ExecerContext; the query it is
+// given is the statement's own.
+type stmtExecer struct{ st *sqlx.Stmt }
+
+func (e stmtExecer) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return e.st.ExecContext(ctx, args...)
 }
 
 // mapWriteErr turns a unique violation into ErrConflict, keeping the
@@ -336,16 +364,49 @@ func (tx *Tx) UpsertProducts(ctx context.Context, shopID int64, ps []ProductWrit
 	for len(ps) > 0 {
 		chunk := ps[:min(len(ps), upsertChunk)]
 		ps = ps[len(chunk):]
-		q := productInsert + productValues + strings.Repeat(", "+productValues, len(chunk)-1) + productConflict
-		args := make([]any, 0, 17*len(chunk))
-		for _, p := range chunk {
-			args = tx.productArgs(args, shopID, p)
-		}
+		q, args := tx.upsertProducts(shopID, chunk)
 		if _, err := tx.exec(ctx, "upsert_products", q, args...); err != nil {
 			return fmt.Errorf("upsert %d products from %q: %w", len(chunk), chunk[0].SKU, err)
 		}
 	}
 	return nil
+}
+
+// UpsertProductsReturning is UpsertProducts returning the products it
+// created or changed, in no particular order, and how many of them it
+// created: a product the upsert left as it was is absent (both databases
+// return only the rows an upsert wrote). A product it created has the
+// transaction's time as its created_at; one written by an earlier
+// transaction could have it too only if that transaction began in the same
+// microsecond, so created may over-count, never under-count.
+func (tx *Tx) UpsertProductsReturning(ctx context.Context, shopID int64, ps []ProductWrite) (written []Product, created int, err error) {
+	for len(ps) > 0 {
+		chunk := ps[:min(len(ps), upsertChunk)]
+		ps = ps[len(chunk):]
+		q, args := tx.upsertProducts(shopID, chunk)
+		var rows []Product
+		if err := tx.selectAll(ctx, "upsert_products", &rows, q+` RETURNING `+productColumns, args...); err != nil {
+			return nil, 0, fmt.Errorf("upsert %d products from %q: %w", len(chunk), chunk[0].SKU, mapWriteErr(err))
+		}
+		for _, r := range rows {
+			if r.CreatedAt.Equal(tx.now) {
+				created++
+			}
+		}
+		written = append(written, rows...)
+	}
+	return written, created, nil
+}
+
+// upsertProducts returns the statement upserting ps, at most upsertChunk,
+// and its arguments.
+func (tx *Tx) upsertProducts(shopID int64, ps []ProductWrite) (string, []any) {
+	q := productInsert + productValues + strings.Repeat(", "+productValues, len(ps)-1) + productConflict
+	args := make([]any, 0, 17*len(ps))
+	for _, p := range ps {
+		args = tx.productArgs(args, shopID, p)
+	}
+	return q, args
 }
 
 // clearFeatured empties the shop's featured list, the first step of

@@ -62,6 +62,7 @@ type config struct {
 	jsonOut          string
 	db               string      // empty: SQLite in the working directory; else a postgres:// URL
 	writes           []writeLoad // the write scenarios, N writers × M shops
+	writeRounds      int
 	writeDuration    time.Duration
 }
 
@@ -90,6 +91,7 @@ func main() {
 	flag.StringVar(&c.db, "db", "", "PostgreSQL server to run on, as a postgres:// URL: the dataset goes into a new database there, dropped at the end (default: a SQLite file in the working directory); the Node targets read SQLite only and are skipped")
 	var writes string
 	flag.StringVar(&writes, "writes", "24x24,24x1", "write scenarios, comma-separated WRITERSxSHOPS: writers upserting 5 products and setting the carousel in turn, writer i on shop i mod SHOPS, against the subgraph after the rounds; empty: none")
+	flag.IntVar(&c.writeRounds, "write-rounds", 1, "rounds of the write scenarios: each round measures every scenario on the subgraph and on each -also variant among -targets, in turn")
 	flag.DurationVar(&c.writeDuration, "write-duration", 0, "length of each write scenario (default: -duration)")
 	flag.Parse()
 	var err error
@@ -400,7 +402,13 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		return ctx.Err()
 	}
 	if len(c.writes) > 0 {
-		if rep.Writes, err = writePhase(ctx, cfg, c, work, shopBin, dsn, goEnv, &ss); err != nil {
+		wts := []writeTarget{{name: "shop", bin: shopBin}}
+		for _, name := range c.targets {
+			if v, ok := alsoBins[name]; ok {
+				wts = append(wts, writeTarget{name: name, bin: v.bin, env: v.env})
+			}
+		}
+		if rep.Writes, err = writePhase(ctx, cfg, c, work, dsn, goEnv, wts, &ss); err != nil {
 			return err
 		}
 	}

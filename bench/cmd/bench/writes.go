@@ -56,6 +56,10 @@ type writeResult struct {
 	P99        time.Duration `json:"p99_ns"`
 	Max        time.Duration `json:"max_ns"`
 	FirstError string        `json:"first_error,omitempty"`
+	Target     string        `json:"target"`
+	Round      int           `json:"round"`
+	// Statements is SQL statements per request (shop_db_queries_total).
+	Statements float64 `json:"statements_per_request"`
 }
 
 // benchSecret signs the write scenario's tokens; the server verifies them
@@ -231,48 +235,81 @@ func gql(s *server, token, query string, vars map[string]any, out any) error {
 	return json.Unmarshal(env.Data, out)
 }
 
-// writePhase starts the subgraph once more, with a key for the writers'
-// tokens, and measures each write scenario in turn.
-func writePhase(ctx context.Context, cfg dataset.Config, c config, work, shopBin, dsn string, env []string, ss *servers) ([]writeResult, error) {
-	env = append(slices.Clone(env), "SHOP_JWT_SECRET="+benchSecret)
-	progress("starting shop for the write scenarios")
-	s, err := start(ctx, "shop-writes", work, []string{shopBin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, env)
-	if err != nil {
-		return nil, err
+// writeTarget is one subgraph the write scenarios run against: this tree's
+// ("shop") or a -also variant.
+type writeTarget struct {
+	name string
+	bin  string
+	env  []string
+}
+
+// writePhase starts each subgraph once more, with a key for the writers'
+// tokens, and measures each write scenario on each of them in turn,
+// interleaved (round, then scenario, then subgraph), so that subgraphs
+// compare under the same load of the machine.
+func writePhase(ctx context.Context, cfg dataset.Config, c config, work, dsn string, env []string, targets []writeTarget, ss *servers) ([]writeResult, error) {
+	type started struct {
+		writeTarget
+		s     *server
+		shops []writeShop
 	}
-	ss.add(s)
-	defer s.stop()
 	most := 0
 	for _, w := range c.writes {
 		most = max(most, w.Shops)
 	}
-	shops, err := prepareWriteShops(cfg, s, most)
-	if err != nil {
-		return nil, fmt.Errorf("write scenarios: %w", err)
+	var subs []started
+	for _, t := range targets {
+		progress("starting %s for the write scenarios", t.name)
+		e := append(append(slices.Clone(env), t.env...), "SHOP_JWT_SECRET="+benchSecret)
+		s, err := start(ctx, t.name+"-writes", work, []string{t.bin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, e)
+		if err != nil {
+			return nil, err
+		}
+		ss.add(s)
+		defer s.stop()
+		shops, err := prepareWriteShops(cfg, s, most)
+		if err != nil {
+			return nil, fmt.Errorf("write scenarios: %w", err)
+		}
+		subs = append(subs, started{t, s, shops})
 	}
 	var out []writeResult
-	for _, w := range c.writes {
-		progress("writes %s: warm-up %s", w, c.warmup)
-		writeRun(ctx, s, shops, w, c.warmup)
-		r := writeRun(ctx, s, shops, w, c.writeDuration)
-		progress("writes %s: %.0f req/s, p50 %v p99 %v max %v, %d errors", w, r.Throughput, r.P50.Round(time.Microsecond),
-			r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Errors)
-		out = append(out, r)
+	for round := range max(c.writeRounds, 1) {
+		for _, w := range c.writes {
+			for _, sub := range subs {
+				progress("writes %s on %s (round %d): warm-up %s", w, sub.name, round+1, c.warmup)
+				writeRun(ctx, sub.s, sub.shops, w, c.warmup)
+				before := statements(sub.s)
+				r := writeRun(ctx, sub.s, sub.shops, w, c.writeDuration)
+				r.Target, r.Round = sub.name, round+1
+				if r.Requests > 0 {
+					r.Statements = (statements(sub.s) - before) / float64(r.Requests)
+				}
+				progress("writes %s on %s: %.0f req/s, p50 %v p99 %v max %v, %.2f statements/req, %d errors", w, sub.name, r.Throughput, r.P50.Round(time.Microsecond),
+					r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond), r.Statements, r.Errors)
+				out = append(out, r)
+			}
+		}
 	}
 	return out, nil
 }
 
-// printWrites prints the write scenarios, each against the first one's rate.
+// printWrites prints the write scenarios, each against the last scenario's
+// rate on the same subgraph in the same round.
 func printWrites(w io.Writer, rs []writeResult) {
 	if len(rs) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\nwrites (writers × shops; upsertProducts of 5 and setFeaturedProducts in turn)\n")
+	last := map[[2]any]writeResult{}
+	for _, r := range rs {
+		last[[2]any{r.Target, r.Round}] = r
+	}
 	for _, r := range rs {
 		rel := ""
-		if last := rs[len(rs)-1]; last.Throughput > 0 {
-			rel = fmt.Sprintf("  %.2f× %s", r.Throughput/last.Throughput, last.Load)
+		if l := last[[2]any{r.Target, r.Round}]; l.Throughput > 0 {
+			rel = fmt.Sprintf("  %.2f× %s", r.Throughput/l.Throughput, l.Load)
 		}
-		fmt.Fprintf(w, "  %-8s %7.0f req/s  p50 %s  p99 %s  max %s  %d errors%s\n", r.Load, r.Throughput, ms(r.P50), ms(r.P99), ms(r.Max), r.Errors, rel)
+		fmt.Fprintf(w, "  %-10s r%d %-8s %7.0f req/s  p50 %s  p99 %s  max %s  %.2f stmts/req  %d errors%s\n", r.Target, r.Round, r.Load, r.Throughput, ms(r.P50), ms(r.P99), ms(r.Max), r.Statements, r.Errors, rel)
 	}
 }
