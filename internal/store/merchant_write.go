@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ import (
 func (tx *Tx) selectAll(ctx context.Context, name string, dest any, q string, args ...any) error {
 	start := time.Now()
 	err := tx.tx.SelectContext(ctx, dest, tx.s.write.Rebind(q), args...)
-	tx.s.observe(ctx, name, start, err)
+	tx.s.observeOn(ctx, nil, name, start, returned(err, reflect.ValueOf(dest).Elem().Len()), err)
 	return err
 }
 

@@ -166,8 +166,17 @@ func (tx *Tx) get(ctx context.Context, name string, dest any, q string, args ...
 	} else {
 		err = tx.tx.GetContext(ctx, dest, tx.s.write.Rebind(q), args...)
 	}
-	tx.s.observe(ctx, name, start, err)
+	tx.s.observeOn(ctx, nil, name, start, returned(err, 1), err)
 	return mapWriteErr(err)
+}
+
+// returned is how many rows a statement that read n returned: none when
+// it failed.
+func returned(err error, n int) int {
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // stmtExecer runs a prepared statement as an ExecerContext; the query it is
