@@ -281,7 +281,7 @@ func prefetchEntities(ctx context.Context, opCtx *graphql.OperationContext, call
 			"Tweet":   collect(opCtx, c.sel, []string{"Tweet.shop"}),
 			"Shop":    {{Selections: c.sel}},
 		}
-		var shown_, visible []int64
+		var shownShops, visible []int64
 		for _, rep := range c.reps {
 			typ, _ := rep["__typename"].(string)
 			switch typ {
@@ -296,7 +296,7 @@ func prefetchEntities(ctx context.Context, opCtx *graphql.OperationContext, call
 					continue
 				}
 				if s, cached, _ := l.ShopByOwner.Cached(ctx, owner); cached && shown(ctx, s, where[typ]) {
-					shown_ = append(shown_, s.ID)
+					shownShops = append(shownShops, s.ID)
 				}
 			case "Shop":
 				if key, ok := idKey(rep["id"]); ok {
@@ -306,7 +306,7 @@ func prefetchEntities(ctx context.Context, opCtx *graphql.OperationContext, call
 				}
 			}
 		}
-		plan.add(ctx, opCtx, shown_, append(fields["Profile"], fields["Tweet"]...))
+		plan.add(ctx, opCtx, shownShops, append(fields["Profile"], fields["Tweet"]...))
 		plan.add(ctx, opCtx, visible, fields["Shop"])
 		if len(productShops) > 0 && len(collect(opCtx, c.sel, []string{"Product.shop"})) > 0 {
 			l.ShopByID.LoadNow(ctx, productShops)
