@@ -264,7 +264,7 @@ func entityCacheTags(ctx context.Context, opCtx *graphql.OperationContext) ([][]
 	if len(fields) != 1 || fields[0].Name != "_entities" {
 		return nil, false
 	}
-	reps, ok := representations(opCtx, fields[0])
+	reps, ok := entityRepresentations(ctx, opCtx, fields[0])
 	if !ok {
 		return nil, false
 	}

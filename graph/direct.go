@@ -84,7 +84,7 @@ func (d directEntities) serve(ctx context.Context, field graphql.CollectedField)
 		}
 	}()
 	opCtx := graphql.GetOperationContext(ctx)
-	reps, ok := representations(opCtx, field)
+	reps, ok := entityRepresentations(ctx, opCtx, field)
 	if !ok || len(reps) == 0 || len(reps) > d.maxReps {
 		return nil, false
 	}

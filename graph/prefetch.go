@@ -204,28 +204,46 @@ func prefetchOperation(maxReps int) graphql.OperationMiddleware {
 		opCtx := graphql.GetOperationContext(ctx)
 		if op := opCtx.Operation; op != nil && op.Operation == ast.Query {
 			var calls []entityCall
+			read := operationEntities{}
 			for _, f := range graphql.CollectFields(opCtx, op.SelectionSet, implementorsOf["Query"]) {
 				if f.Name != "_entities" {
 					continue
 				}
 				if reps, ok := representations(opCtx, f); ok && len(reps) <= maxReps {
 					calls = append(calls, entityCall{f.Selections, reps})
+					read[f.Alias] = reps
 				}
 			}
 			prefetchEntities(ctx, opCtx, calls)
-			ctx = context.WithValue(ctx, entitiesPrefetchedKey{}, true)
+			ctx = context.WithValue(ctx, operationEntitiesKey{}, read)
 		}
 		return next(ctx)
 	}
 }
 
-type entitiesPrefetchedKey struct{}
+// operationEntities are the representations prefetchOperation read, by
+// the alias of their _entities field: the fields and the response's cache
+// tags read them from here rather than again from the arguments.
+type operationEntities map[string][]map[string]any
+
+type operationEntitiesKey struct{}
 
 // operationPrefetched reports whether prefetchOperation loaded what the
 // operation's _entities fields need: the fields then need not look again.
 func operationPrefetched(ctx context.Context) bool {
-	done, _ := ctx.Value(entitiesPrefetchedKey{}).(bool)
+	_, done := ctx.Value(operationEntitiesKey{}).(operationEntities)
 	return done
+}
+
+// entityRepresentations returns an _entities field's representations, as
+// prefetchOperation read them, or read afresh (representations).
+func entityRepresentations(ctx context.Context, opCtx *graphql.OperationContext, f graphql.CollectedField) ([]map[string]any, bool) {
+	if read, ok := ctx.Value(operationEntitiesKey{}).(operationEntities); ok {
+		if reps, ok := read[f.Alias]; ok {
+			return reps, true
+		}
+	}
+	return representations(opCtx, f)
 }
 
 // prefetchEntities loads, for _entities calls, every entity their
