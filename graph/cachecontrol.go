@@ -62,6 +62,9 @@ type cachePolicy struct {
 	// restricted it); noStore: nothing of it may be kept.
 	maxAge           int64
 	private, noStore bool
+	// varyAuth: the answer would differ with a bearer token (Vary:
+	// Authorization).
+	varyAuth bool
 	// invalidations name what a mutation changed, for entity caches.
 	invalidations []invalidation
 }
@@ -95,6 +98,22 @@ func markPrivate(ctx context.Context) {
 	if p := cachePolicyFrom(ctx); p != nil {
 		p.mu.Lock()
 		p.private = true
+		p.mu.Unlock()
+	}
+}
+
+func (p *cachePolicy) varyAuthorization() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.varyAuth
+}
+
+// markVaryAuthorization records that the anonymous request's answer would
+// differ with a bearer token: an HTTP cache must key it by Authorization.
+func markVaryAuthorization(ctx context.Context) {
+	if p := cachePolicyFrom(ctx); p != nil {
+		p.mu.Lock()
+		p.varyAuth = true
 		p.mu.Unlock()
 	}
 }
@@ -149,6 +168,9 @@ func (o CacheOptions) setCacheHeaders(w http.ResponseWriter, r *http.Request, re
 	}
 	for _, v := range vary {
 		h.Add("Vary", v)
+	}
+	if p := cachePolicyFrom(r.Context()); p != nil && p.varyAuthorization() {
+		h.Add("Vary", "Authorization")
 	}
 	if r.Method != http.MethodGet {
 		return false
@@ -275,7 +297,10 @@ func entityCacheTags(ctx context.Context, opCtx *graphql.OperationContext) ([][]
 		if err != nil || owner == nil {
 			return nil
 		}
-		if s, cached, err := l.ShopByOwner.Cached(ctx, id); cached && err == nil && s != nil && shown(ctx, s, p) {
+		if s, cached, err := l.ShopByOwner.Cached(ctx, id); cached && err == nil && s != nil {
+			if ok, _ := showing(ctx, s, p); !ok {
+				return nil
+			}
 			return []string{"shop-" + formatID(s.ID)}
 		}
 		return nil

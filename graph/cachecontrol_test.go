@@ -60,6 +60,8 @@ func TestCacheControl(t *testing.T) {
 			map[string]any{"r": []any{profileRep("2004")}}, map[string]string{"Authorization": "Bearer " + token(t, "2001")}, "private, max-age=300"},
 		{"a draft hidden from an anonymous viewer", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`,
 			map[string]any{"r": []any{profileRep("2004")}}, nil, "public, max-age=300"},
+		{"a profile's id beside a shop, signed in: its shop is not asked, so not private", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Shop { name } ... on Profile { id } } }`,
+			map[string]any{"r": []any{profileRep("2004"), map[string]any{"__typename": "Shop", "id": "1"}}}, map[string]string{"Authorization": "Bearer " + token(t, "2001")}, "public, max-age=300"},
 		{"myShop", `{ myShop { name } }`, nil, owner, "private, max-age=60"},
 		{"insights", `{ shop(id: "1") { name insights(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { clicks } } }`, nil, nil, "private, max-age=60"},
 		{"a catalogue page", `{ shops(first: 2) { nodes { name products(first: 2) { nodes { sku image { url } } pageInfo { hasNextPage } totalCount } } } }`, nil, nil, "public, max-age=300"},
@@ -125,6 +127,22 @@ func TestCacheControlBounds(t *testing.T) {
 				t.Errorf("Cache-Control %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCacheVaryAuthorization: an anonymous answer that hides a shop its
+// owner would see as a preview is public, and varies by Authorization.
+func TestCacheVaryAuthorization(t *testing.T) {
+	q := `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`
+	for i, s := range bothPaths(t, withTokens(t), withCache(time.Hour)) {
+		_, _, h := rawPostHeader(t, s, nil, q, map[string]any{"r": []any{profileRep("2004")}})
+		if got := h.Get("Cache-Control"); got != "public, max-age=300" || !slices.Contains(h.Values("Vary"), "Authorization") {
+			t.Errorf("server %d: Cache-Control %q, Vary %q; want public and Vary: Authorization", i, got, h.Values("Vary"))
+		}
+		_, _, h = rawPostHeader(t, s, nil, q, map[string]any{"r": []any{profileRep("2001")}})
+		if slices.Contains(h.Values("Vary"), "Authorization") {
+			t.Errorf("server %d: an active shop's answer varies by Authorization", i)
+		}
 	}
 }
 

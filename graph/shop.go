@@ -33,26 +33,48 @@ const (
 
 // shown decides Profile.shop and Tweet.shop for the request's viewer: an
 // active shop the rollout rules allow them, or on a profile the owner's own
-// shop. It costs no statement: the rules and the viewer are in ctx.
+// shop. It costs no statement: the rules and the viewer are in ctx. It
+// records, for the cache headers, when the answer turned on who asks.
 func shown(ctx context.Context, s *store.Shop, p placement) bool {
+	ok, dep := showing(ctx, s, p)
+	switch dep {
+	case onToken:
+		// The owner sees a preview, any other signed-in viewer null: no
+		// shared cache may keep either (another viewer's null would be
+		// served to the owner).
+		markPrivate(ctx)
+	case onAuthorization:
+		// Anonymous: public, but the owner's token would see the preview.
+		// A gateway keeps anonymous and signed-in answers apart
+		// (docs/gateway.md, Caching); an HTTP cache needs Vary.
+		markVaryAuthorization(ctx)
+	}
+	return ok
+}
+
+// What an answer of shown depends on besides the shop and the rollout.
+type dependence int
+
+const (
+	onNothing dependence = iota
+	onToken
+	onAuthorization // whether there is one: the viewer is anonymous
+)
+
+// showing is shown without recording anything.
+func showing(ctx context.Context, s *store.Shop, p placement) (bool, dependence) {
 	if s == nil {
-		return false
+		return false, onNothing
 	}
 	public := visibleShop(s) && rollout.Allows(ctx, s.OwnerID)
-	if !public && p == onProfile {
-		if v, err := auth.FromContext(ctx); err == nil {
-			// Its owner sees it as a preview, any other signed-in viewer
-			// null: the answer turned on the token, so no shared cache may
-			// keep it (another viewer's null would be served to the owner).
-			// Anonymous answers stay public: a gateway keeps them apart
-			// from signed-in ones (docs/gateway.md, Caching).
-			markPrivate(ctx)
-			if v.ProfileID == s.OwnerID {
-				return true
-			}
-		}
+	if public || p != onProfile {
+		return public, onNothing
 	}
-	return public
+	v, err := auth.FromContext(ctx)
+	if err != nil {
+		return false, onAuthorization
+	}
+	return v.ProfileID == s.OwnerID, onToken
 }
 
 // profileShop is Profile.shop and Tweet.shop: the owner's shop when it is
