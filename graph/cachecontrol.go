@@ -32,7 +32,8 @@ import (
 //   - no-store for a max-age of 0, mutations, responses with errors and
 //     traced requests;
 //   - Vary names the viewer headers the rollout rules read, when they
-//     restrict a dimension;
+//     restrict a dimension, and Authorization when an anonymous answer
+//     hides a shop its owner would see as a preview;
 //   - a GET query's response has an ETag, and If-None-Match answers 304.
 // Responses this package writes itself (refusals) are no-store.
 
