@@ -2,12 +2,14 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -180,4 +182,26 @@ func postStatus(t testing.TB, url, query string, vars map[string]any) (response,
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestClientGoneStopsWork: a request whose client went away before its
+// operation ran is stopped after parsing and validation: no statement
+// runs, and it says why.
+func TestClientGoneStopsWork(t *testing.T) {
+	s := newTestServer(t)
+	h := graph.NewHandler(graph.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
+	body := `{"query":"query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name featuredProducts { sku } } } } }","variables":{"r":[{"__typename":"Profile","id":"2001"}]}}`
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body)).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	before := s.metrics.DBQueries()
+	h.ServeHTTP(rec, req)
+	if n := s.metrics.DBQueries() - before; n != 0 {
+		t.Errorf("%v statements for a request whose client had gone", n)
+	}
+	if out := rec.Body.String(); !strings.Contains(out, `"request canceled"`) {
+		t.Errorf("response %s, want request canceled", out)
+	}
 }

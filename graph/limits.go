@@ -117,15 +117,14 @@ func limitHTTP(maxBody int64, timeout time.Duration, next http.Handler) http.Han
 	})
 }
 
-// timeoutGuard answers "request timed out" when the request's time ran out
-// before its operation could start, where gqlgen would answer with an empty
-// response. Once the operation runs, a deadline reaches the resolvers through
-// their context and the error presenter reports it.
+// timeoutGuard answers as operationPolicy does when the request's time ran
+// out, or its client went away, between the checks and the operation's
+// start, where gqlgen would answer with an empty response. Once the
+// operation runs, the context reaches the resolvers and the statements,
+// and the error presenter reports it.
 func timeoutGuard(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{
-			{Message: "request timed out", Extensions: map[string]any{"code": CodeInternal}},
-		}})
+	if err := ctx.Err(); err != nil {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{stoppedError(err)}})
 	}
 	return next(ctx)
 }
