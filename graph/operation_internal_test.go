@@ -108,3 +108,30 @@ func TestAnalysisSaturates(t *testing.T) {
 		t.Errorf("countString = %q", got)
 	}
 }
+
+// TestCardFieldsInSchema: cardFields, the fields store.CardColumns fills,
+// names fields the schema has, with the types it gives them, so a renamed
+// or retyped field cannot leave a carousel read with too few columns.
+func TestCardFieldsInSchema(t *testing.T) {
+	schema := NewExecutableSchema(Config{}).Schema()
+	for typ, fields := range cardFields {
+		def := schema.Types[typ]
+		if def == nil {
+			t.Errorf("cardFields names the type %s, which the schema lacks", typ)
+			continue
+		}
+		for name, child := range fields {
+			if name == "__typename" {
+				continue
+			}
+			f := def.Fields.ForName(name)
+			if f == nil {
+				t.Errorf("cardFields names %s.%s, which the schema lacks", typ, name)
+				continue
+			}
+			if child != "" && f.Type.Name() != child {
+				t.Errorf("cardFields says %s.%s holds a %s; the schema says %s", typ, name, child, f.Type.Name())
+			}
+		}
+	}
+}
