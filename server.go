@@ -33,8 +33,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
-	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/ide"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/requestid"
@@ -142,11 +142,11 @@ type serveConfig struct {
 	queryCacheSize            int
 	queryCacheBytes           int64
 	memoryLimit               string
-	cache                     graph.CacheOptions
+	cache                     gqlhttp.CacheOptions
 	replicas                  replicaList
 	replicaMaxLag             time.Duration
 	replicaCheckEvery         time.Duration
-	limits                    graph.Limits
+	limits                    gqlhttp.Limits
 	auth                      authConfig
 	rollout                   struct{ countries, languages, platforms, merchants string }
 	rules                     rollout.Rules
@@ -181,22 +181,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&c.seed, "seed", envOr(getenv, "SHOP_SEED", "demo"), "demo: load the demo data into an empty database; none (env SHOP_SEED)")
 	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "SHOP_LOG_FORMAT", "text"), "text or json (env SHOP_LOG_FORMAT)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long requests in flight may finish after SIGTERM (env SHOP_SHUTDOWN_TIMEOUT)")
-	fs.IntVar(&c.limits.MaxDepth, "max-depth", graph.DefaultMaxDepth, "deepest selection an operation may have (env SHOP_MAX_DEPTH)")
-	fs.IntVar(&c.limits.MaxComplexity, "max-complexity", graph.DefaultMaxComplexity, "highest operation complexity; lists cost their selection times first (env SHOP_MAX_COMPLEXITY)")
-	fs.IntVar(&c.limits.MaxRepresentations, "max-representations", graph.DefaultMaxRepresentations, "most representations in one _entities call (env SHOP_MAX_REPRESENTATIONS)")
-	fs.IntVar(&c.limits.MaxFields, "max-fields", graph.DefaultMaxFields, "most fields an operation may expand to, a fragment counted at every place it is spread (env SHOP_MAX_FIELDS)")
-	fs.IntVar(&c.limits.MaxQueryBytes, "max-query-bytes", graph.DefaultMaxQueryBytes, "longest query document, in bytes; variables are bounded by -max-body-bytes (env SHOP_MAX_QUERY_BYTES)")
-	fs.IntVar(&c.limits.MaxTokens, "max-tokens", graph.DefaultMaxTokens, "most tokens a query document may have (env SHOP_MAX_TOKENS)")
-	fs.Int64Var(&c.limits.MaxBodyBytes, "max-body-bytes", graph.DefaultMaxBodyBytes, "largest request body; larger is refused with 413 (env SHOP_MAX_BODY_BYTES)")
-	fs.DurationVar(&c.limits.Timeout, "request-timeout", graph.DefaultTimeout, "longest a GraphQL request may take (env SHOP_REQUEST_TIMEOUT)")
+	fs.IntVar(&c.limits.MaxDepth, "max-depth", gqlhttp.DefaultMaxDepth, "deepest selection an operation may have (env SHOP_MAX_DEPTH)")
+	fs.IntVar(&c.limits.MaxComplexity, "max-complexity", gqlhttp.DefaultMaxComplexity, "highest operation complexity; lists cost their selection times first (env SHOP_MAX_COMPLEXITY)")
+	fs.IntVar(&c.limits.MaxRepresentations, "max-representations", gqlhttp.DefaultMaxRepresentations, "most representations in one _entities call (env SHOP_MAX_REPRESENTATIONS)")
+	fs.IntVar(&c.limits.MaxFields, "max-fields", gqlhttp.DefaultMaxFields, "most fields an operation may expand to, a fragment counted at every place it is spread (env SHOP_MAX_FIELDS)")
+	fs.IntVar(&c.limits.MaxQueryBytes, "max-query-bytes", gqlhttp.DefaultMaxQueryBytes, "longest query document, in bytes; variables are bounded by -max-body-bytes (env SHOP_MAX_QUERY_BYTES)")
+	fs.IntVar(&c.limits.MaxTokens, "max-tokens", gqlhttp.DefaultMaxTokens, "most tokens a query document may have (env SHOP_MAX_TOKENS)")
+	fs.Int64Var(&c.limits.MaxBodyBytes, "max-body-bytes", gqlhttp.DefaultMaxBodyBytes, "largest request body; larger is refused with 413 (env SHOP_MAX_BODY_BYTES)")
+	fs.DurationVar(&c.limits.Timeout, "request-timeout", gqlhttp.DefaultTimeout, "longest a GraphQL request may take (env SHOP_REQUEST_TIMEOUT)")
 	fs.BoolVar(&c.introspection, "introspection", true, "answer __schema and __type; _service answers either way (env SHOP_INTROSPECTION)")
-	fs.IntVar(&c.apqCacheSize, "apq-cache-size", graph.DefaultAPQCacheSize, "automatic persisted queries kept, at most; 0 turns APQ off (env SHOP_APQ_CACHE_SIZE)")
-	fs.Int64Var(&c.apqCacheBytes, "apq-cache-bytes", graph.DefaultAPQCacheBytes, "bytes of query text the persisted queries may hold (env SHOP_APQ_CACHE_BYTES)")
-	fs.IntVar(&c.queryCacheSize, "query-cache-size", graph.DefaultQueryCacheSize, "parsed query documents kept, at most (env SHOP_QUERY_CACHE_SIZE)")
-	fs.Int64Var(&c.queryCacheBytes, "query-cache-bytes", graph.DefaultQueryCacheBytes, "bytes the parsed query documents may hold, estimated (env SHOP_QUERY_CACHE_BYTES)")
-	fs.DurationVar(&c.cache.MaxAge, "cache-max-age", graph.DefaultCacheMaxAge, "the longest max-age a response's Cache-Control may give, whatever the schema's hints; 0 caches nothing (env SHOP_CACHE_MAX_AGE)")
+	fs.IntVar(&c.apqCacheSize, "apq-cache-size", gqlhttp.DefaultAPQCacheSize, "automatic persisted queries kept, at most; 0 turns APQ off (env SHOP_APQ_CACHE_SIZE)")
+	fs.Int64Var(&c.apqCacheBytes, "apq-cache-bytes", gqlhttp.DefaultAPQCacheBytes, "bytes of query text the persisted queries may hold (env SHOP_APQ_CACHE_BYTES)")
+	fs.IntVar(&c.queryCacheSize, "query-cache-size", gqlhttp.DefaultQueryCacheSize, "parsed query documents kept, at most (env SHOP_QUERY_CACHE_SIZE)")
+	fs.Int64Var(&c.queryCacheBytes, "query-cache-bytes", gqlhttp.DefaultQueryCacheBytes, "bytes the parsed query documents may hold, estimated (env SHOP_QUERY_CACHE_BYTES)")
+	fs.DurationVar(&c.cache.MaxAge, "cache-max-age", gqlhttp.DefaultCacheMaxAge, "the longest max-age a response's Cache-Control may give, whatever the schema's hints; 0 caches nothing (env SHOP_CACHE_MAX_AGE)")
 	fs.DurationVar(&c.cache.DefaultMaxAge, "cache-default-max-age", 0, "the max-age of root fields and fields of object type without a @cacheControl hint (env SHOP_CACHE_DEFAULT_MAX_AGE)")
-	fs.StringVar(&c.cache.Subgraph, "subgraph-name", graph.DefaultSubgraph, "the name the gateway knows this subgraph by, in mutations' cache invalidations (env SHOP_SUBGRAPH_NAME)")
+	fs.StringVar(&c.cache.Subgraph, "subgraph-name", gqlhttp.DefaultSubgraph, "the name the gateway knows this subgraph by, in mutations' cache invalidations (env SHOP_SUBGRAPH_NAME)")
 	fs.StringVar(&c.memoryLimit, "memory-limit", "auto", "the Go runtime's soft memory limit: auto (90 % of the cgroup's limit, else of the machine's memory), off, or bytes such as 512MiB; GOMEMLIMIT wins when set (env SHOP_MEMORY_LIMIT)")
 	fs.StringVar(&c.rollout.countries, "rollout-countries", "", "comma list of ISO 3166 countries whose viewers see shops; empty = all (env SHOP_ROLLOUT_COUNTRIES)")
 	fs.StringVar(&c.rollout.languages, "rollout-languages", "", "comma list of languages (Accept-Language) whose viewers see shops; empty = all (env SHOP_ROLLOUT_LANGUAGES)")
@@ -460,7 +460,7 @@ fragment Carousel on Shop {
 
 func routes(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c serveConfig) http.Handler {
 	obs := c.telemetry.Observe(m, dbSystem(c.db))
-	gql := graph.NewHandler(graph.Options{
+	gql := gqlhttp.NewHandler(gqlhttp.Options{
 		Store: st, Logger: logger, Loaders: obs, Operations: obs, Tracing: c.telemetry.GraphQL(),
 		Limits: c.limits, Rollout: c.rules, Auth: c.auth.verifier,
 		QueryCacheSize: c.queryCacheSize, QueryCacheBytes: c.queryCacheBytes,

@@ -11,24 +11,24 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/metrics"
 )
 
-func withCache(maxAge time.Duration) func(*graph.Options) {
-	return func(o *graph.Options) { o.Cache.MaxAge = maxAge }
+func withCache(maxAge time.Duration) func(*gqlhttp.Options) {
+	return func(o *gqlhttp.Options) { o.Cache.MaxAge = maxAge }
 }
 
 // bothPaths returns two servers over one store, with the direct path on
 // and off, with opts.
-func bothPaths(t *testing.T, opts ...func(*graph.Options)) [2]*testServer {
+func bothPaths(t *testing.T, opts ...func(*gqlhttp.Options)) [2]*testServer {
 	t.Helper()
 	direct := newTestServer(t, opts...)
-	o := graph.Options{Store: direct.store, Loaders: direct.metrics, Operations: metrics.New(), NoDirectPath: true}
+	o := gqlhttp.Options{Store: direct.store, Loaders: direct.metrics, Operations: metrics.New(), NoDirectPath: true}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	executor := &testServer{Server: httptest.NewServer(graph.NewHandler(o)), metrics: direct.metrics, store: direct.store}
+	executor := &testServer{Server: httptest.NewServer(gqlhttp.NewHandler(o)), metrics: direct.metrics, store: direct.store}
 	t.Cleanup(executor.Close)
 	return [2]*testServer{direct, executor}
 }
@@ -107,13 +107,13 @@ func TestCacheControlBounds(t *testing.T) {
 	const q = `{ shop(id: "1") { name } }`
 	for _, tt := range []struct {
 		name string
-		opt  func(*graph.Options)
+		opt  func(*gqlhttp.Options)
 		want string
 	}{
 		{"bounded", withCache(time.Minute), "public, max-age=60"},
 		{"off", withCache(0), "no-store"},
-		{"a default for unhinted fields", func(o *graph.Options) {
-			o.Cache = graph.CacheOptions{MaxAge: time.Hour, DefaultMaxAge: 30 * time.Second}
+		{"a default for unhinted fields", func(o *gqlhttp.Options) {
+			o.Cache = gqlhttp.CacheOptions{MaxAge: time.Hour, DefaultMaxAge: 30 * time.Second}
 		}, "public, max-age=30"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

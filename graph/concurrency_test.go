@@ -11,9 +11,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/store"
 	"github.com/shop-subgraph/shop/internal/storetest"
 )
@@ -42,7 +42,7 @@ func TestConcurrentWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(graph.NewHandler(graph.Options{Store: st, Auth: v}))
+	srv := httptest.NewServer(gqlhttp.NewHandler(gqlhttp.Options{Store: st, Auth: v}))
 	t.Cleanup(srv.Close)
 	s := &merchantServer{Server: srv, store: st}
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"runtime/debug"
 	"strconv"
 
@@ -43,54 +42,24 @@ import (
 // TestDirectPathAnswersAsGqlgen and TestEveryFieldBothPaths compare the two
 // paths byte for byte.
 
-// directEntities is the root field middleware of the direct path.
-type directEntities struct {
-	logger   *slog.Logger
-	shapes   map[string]entityShape
-	maxReps  int
-	observer EntitiesObserver // may be nil
-	// off leaves every call to gqlgen: on traced requests, which need each
-	// field's timing, and with Options.NoDirectPath.
-	off bool
-}
-
-func (d directEntities) intercept(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
-	rfc := graphql.GetRootFieldContext(ctx)
-	if rfc == nil || rfc.Field.Name != "_entities" {
-		return next(ctx)
-	}
-	var out graphql.Marshaler
-	var ok bool
-	if !d.off {
-		out, ok = d.serve(ctx, rfc.Field)
-	}
-	if d.observer != nil {
-		d.observer.ObserveEntities(ctx, ok)
-	}
-	if ok {
-		return out
-	}
-	return next(ctx)
-}
-
 // serve answers an _entities field, or returns false for gqlgen to. A panic
 // is logged and leaves the call to gqlgen, whose resolvers report it if it
 // is not the direct path's own.
-func (d directEntities) serve(ctx context.Context, field graphql.CollectedField) (out graphql.Marshaler, ok bool) {
+func (e *Entities) serve(ctx context.Context, field graphql.CollectedField) (out graphql.Marshaler, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			d.logger.ErrorContext(ctx, "direct path panicked; gqlgen's executor answers", "panic", r, "stack", string(debug.Stack()))
+			e.Logger.ErrorContext(ctx, "direct path panicked; gqlgen's executor answers", "panic", r, "stack", string(debug.Stack()))
 			out, ok = nil, false
 		}
 	}()
 	opCtx := graphql.GetOperationContext(ctx)
 	reps, ok := entityRepresentations(ctx, opCtx, field)
-	if !ok || len(reps) == 0 || len(reps) > d.maxReps {
+	if !ok || len(reps) == 0 || len(reps) > e.MaxRepresentations {
 		return nil, false
 	}
-	for _, rep := range reps {
-		if !d.wellFormed(rep) {
-			return nil, false
+	for i, rep := range reps {
+		if checkRepresentation(e.shapes, e.types, i, rep) != nil {
+			return nil, false // the executor reports it at its index
 		}
 	}
 	if !operationPrefetched(ctx) {
@@ -108,20 +77,6 @@ func (d directEntities) serve(ctx context.Context, field graphql.CollectedField)
 	}
 	w.buf.WriteByte(']')
 	return graphql.WriterFunc(func(out io.Writer) { out.Write(w.buf.Bytes()) }), true
-}
-
-// wellFormed reports whether a representation is one the direct path
-// resolves as gqlgen would: one of the four entities with its key, a Tweet
-// with author { id } (entitiesMiddleware's checks, and FindTweet's).
-func (d directEntities) wellFormed(rep map[string]any) bool {
-	switch name, _ := rep["__typename"].(string); name {
-	case "Tweet":
-		author, ok := rep["author"].(map[string]any)
-		return ok && problem(d.shapes, name, rep) == "" && isKeyValue(author["id"])
-	case "Profile", "Shop", "Product":
-		return problem(d.shapes, name, rep) == ""
-	}
-	return false
 }
 
 // entity writes one representation's entity as the batch entity resolvers
@@ -241,7 +196,7 @@ func featuredFirst(opCtx *graphql.OperationContext, f graphql.CollectedField) (i
 	if !given || v == nil {
 		return catalog.MaxFeatured, true
 	}
-	n, ok := toInt(v)
+	n, ok := IntValue(v)
 	return n, ok && n >= 1 && n <= catalog.MaxFeatured
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // TestDirectPathPanicFallsBack: a panic in the direct path is logged and
@@ -16,7 +17,7 @@ import (
 // would recover it).
 func TestDirectPathPanicFallsBack(t *testing.T) {
 	var log bytes.Buffer
-	d := directEntities{logger: slog.New(slog.NewTextHandler(&log, nil)), maxReps: 10}
+	d := &Entities{Logger: slog.New(slog.NewTextHandler(&log, nil)), MaxRepresentations: 10}
 	// No operation context: graphql.GetOperationContext panics.
 	out, ok := d.serve(context.Background(), graphql.CollectedField{})
 	if ok || out != nil {
@@ -24,5 +25,33 @@ func TestDirectPathPanicFallsBack(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "direct path panicked") {
 		t.Errorf("log: %s", log.String())
+	}
+}
+
+// TestCardFieldsInSchema: cardFields, the fields store.CardColumns fills,
+// names types and fields the schema has, so a renamed field cannot leave a
+// carousel read with too few columns; and every object field it names
+// holds a type it lists, so a card's fields are complete all the way down.
+func TestCardFieldsInSchema(t *testing.T) {
+	schema := NewExecutableSchema(Config{}).Schema()
+	for typ, fields := range cardFields {
+		def := schema.Types[typ]
+		if def == nil {
+			t.Errorf("cardFields names the type %s, which the schema lacks", typ)
+			continue
+		}
+		for _, name := range fields {
+			if name == "__typename" {
+				continue
+			}
+			f := def.Fields.ForName(name)
+			if f == nil {
+				t.Errorf("cardFields names %s.%s, which the schema lacks", typ, name)
+				continue
+			}
+			if child := schema.Types[f.Type.Name()]; child.Kind == ast.Object && cardFields[child.Name] == nil {
+				t.Errorf("cardFields names %s.%s, of type %s, and no field of %s", typ, name, child.Name, child.Name)
+			}
+		}
 	}
 }

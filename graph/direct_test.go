@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/metrics"
 )
 
@@ -24,15 +24,15 @@ import (
 // the rollout rules and the owner preview treat differently; and requests it
 // must leave to gqlgen (other entities, fields it does not write, bad input).
 func TestDirectPathAnswersAsGqlgen(t *testing.T) {
-	opts := []func(*graph.Options){withRollout(t, "", "", "", "2001,2002,2003,2004"), withTokens(t), withCache(time.Hour)}
+	opts := []func(*gqlhttp.Options){withRollout(t, "", "", "", "2001,2002,2003,2004"), withTokens(t), withCache(time.Hour)}
 	direct := newTestServer(t, opts...)
 	// The same store (rows, timestamps, statement counter), the direct path off.
 	executorCalls := metrics.New()
-	o := graph.Options{Store: direct.store, Loaders: direct.metrics, Operations: executorCalls, NoDirectPath: true}
+	o := gqlhttp.Options{Store: direct.store, Loaders: direct.metrics, Operations: executorCalls, NoDirectPath: true}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	executor := &testServer{Server: httptest.NewServer(graph.NewHandler(o)), metrics: direct.metrics, store: direct.store}
+	executor := &testServer{Server: httptest.NewServer(gqlhttp.NewHandler(o)), metrics: direct.metrics, store: direct.store}
 	t.Cleanup(executor.Close)
 
 	const product = `id sku title description url image { url altText width height __typename } price { amount currencyCode }

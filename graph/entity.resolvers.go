@@ -9,7 +9,9 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -70,7 +72,7 @@ func (r *entityResolver) FindTweet(ctx context.Context, reps []*model.TweetRepre
 	var failed bool
 	for i, rep := range reps {
 		if rep.Author == nil || rep.Author.ID == nil {
-			errs[i], failed = badUserInput("Tweet representation %q lacks author { id }, which Tweet.shop requires", *rep.ID), true
+			errs[i], failed = errcode.BadInput("Tweet representation %q lacks author { id }, which Tweet.shop requires", *rep.ID), true
 			continue
 		}
 		out[i] = &model.Tweet{ID: *rep.ID, Author: &model.Profile{ID: *rep.Author.ID}}

@@ -4,8 +4,9 @@ package graph
 
 import (
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/shop-subgraph/shop/graph/model"
 )
 
 // implementorsOf holds, for every object type, the type conditions an

@@ -14,8 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	_ "github.com/mattn/go-sqlite3"
 
-	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/store"
 	"github.com/shop-subgraph/shop/internal/storetest"
@@ -33,7 +33,7 @@ type testServer struct {
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-func newTestServer(t testing.TB, opts ...func(*graph.Options)) *testServer {
+func newTestServer(t testing.TB, opts ...func(*gqlhttp.Options)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	m := metrics.New()
@@ -41,11 +41,11 @@ func newTestServer(t testing.TB, opts ...func(*graph.Options)) *testServer {
 	if _, err := catalog.ImportFiles(ctx, st, []string{"testdata/shops.jsonl"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	o := graph.Options{Store: st, Loaders: m, Operations: m}
+	o := gqlhttp.Options{Store: st, Loaders: m, Operations: m}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	srv := httptest.NewServer(graph.NewHandler(o))
+	srv := httptest.NewServer(gqlhttp.NewHandler(o))
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, metrics: m, store: st}
 }
@@ -854,7 +854,7 @@ func BenchmarkTimeline100(b *testing.B) {
 // network: the fixed cost of a request dominates the small ones.
 func BenchmarkEntities(b *testing.B) {
 	s := newTestServer(b)
-	h := graph.NewHandler(graph.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
+	h := gqlhttp.NewHandler(gqlhttp.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
 	for _, n := range []int{1, 10, 100, 1000} {
 		body := benchTimeline(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {

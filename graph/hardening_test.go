@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 )
 
 // fragmentBomb is a query of n+1 fragments, each spreading the previous one
@@ -56,14 +56,14 @@ func TestFragmentBomb(t *testing.T) {
 	if got.Typename != "Query" {
 		t.Errorf("10 levels: %+v", got)
 	}
-	few := newTestServer(t, withLimits(graph.Limits{MaxFields: 1023}))
+	few := newTestServer(t, withLimits(gqlhttp.Limits{MaxFields: 1023}))
 	few.wantError(t, fragmentBomb(10), nil, "BAD_USER_INPUT")
 }
 
 // TestComplexityThroughFragments: a fragment's cost counts wherever it is
 // spread, multiplied by the lists around it.
 func TestComplexityThroughFragments(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{MaxComplexity: 1000}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
 	// 100 shops × 100 products × 2 fields, through two fragments.
 	r, _ := s.post(t, `{ shops(first: 100) { nodes { ...S } } } fragment S on Shop { products(first: 100) { nodes { ...P } } } fragment P on Product { sku title }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
@@ -74,7 +74,7 @@ func TestComplexityThroughFragments(t *testing.T) {
 // TestQueryLength: a query over the limit is refused before it is parsed,
 // and an over-long persisted query is not kept.
 func TestQueryLength(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{MaxQueryBytes: 100}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxQueryBytes: 100}))
 	long := "# " + strings.Repeat("x", 100) + "\n{ __typename }"
 	e := s.wantError(t, long, nil, "BAD_USER_INPUT")
 	if !strings.Contains(e.Message, "more than the limit of 100") || len(e.Message) > 200 {
@@ -104,7 +104,7 @@ func TestQueryLength(t *testing.T) {
 
 // TestTokenLimit: the parser stops at the token limit.
 func TestTokenLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{MaxTokens: 50}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxTokens: 50}))
 	r, status := postStatus(t, s.URL, "{"+strings.Repeat(" __typename", 60)+" }", nil)
 	if status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "GRAPHQL_PARSE_FAILED" || !strings.Contains(r.Errors[0].Message, "token limit of 50") {
 		t.Errorf("status %d, %+v", status, r.Errors)
@@ -189,7 +189,7 @@ func quote(s string) string {
 // runs, and it says why.
 func TestClientGoneStopsWork(t *testing.T) {
 	s := newTestServer(t)
-	h := graph.NewHandler(graph.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
+	h := gqlhttp.NewHandler(gqlhttp.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
 	body := `{"query":"query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name featuredProducts { sku } } } } }","variables":{"r":[{"__typename":"Profile","id":"2001"}]}}`
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -7,6 +7,7 @@ import (
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/engagement"
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 )
 
@@ -36,7 +37,7 @@ func insightsKey(shop int64, args map[string]any) (loaders.EventsKey, error) {
 func eventsKey(shop int64, from, to time.Time) (loaders.EventsKey, error) {
 	fromDay, toDay, err := engagement.Days(from, to)
 	if err != nil {
-		return loaders.EventsKey{}, badUserInput("%v", err)
+		return loaders.EventsKey{}, errcode.BadInput("%v", err)
 	}
 	return loaders.EventsKey{Shop: shop, From: fromDay, To: toDay}, nil
 }

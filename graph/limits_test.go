@@ -13,14 +13,15 @@ import (
 	"time"
 
 	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 )
 
-func withLimits(l graph.Limits) func(*graph.Options) {
-	return func(o *graph.Options) { o.Limits = l }
+func withLimits(l gqlhttp.Limits) func(*gqlhttp.Options) {
+	return func(o *gqlhttp.Options) { o.Limits = l }
 }
 
 func TestDepthLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{MaxDepth: 4}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxDepth: 4}))
 	// shops > nodes > featuredProducts > shop > name: 5 levels.
 	e := s.wantError(t, `{ shops { nodes { featuredProducts { shop { name } } } } }`, nil, "BAD_USER_INPUT")
 	if !strings.Contains(e.Message, "5 levels deep") || !strings.Contains(e.Message, "limit of 4") {
@@ -35,7 +36,7 @@ func TestDepthLimit(t *testing.T) {
 }
 
 func TestComplexityLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{MaxComplexity: 1000}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
 	// 100 shops × 100 products × 2 fields is far over 1,000.
 	r, _ := s.post(t, `{ shops(first: 100) { nodes { products(first: 100) { nodes { sku title } } } } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" || !strings.Contains(r.Errors[0].Message, "limit of 1000") {
@@ -107,7 +108,7 @@ func TestDeferRefused(t *testing.T) {
 }
 
 func TestRepresentationsLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{MaxRepresentations: 3}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxRepresentations: 3}))
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id } } }`
 	reps := []any{profileRep("1"), profileRep("2"), profileRep("3"), profileRep("4")}
 	e := s.wantError(t, q, map[string]any{"reps": reps}, "BAD_USER_INPUT")
@@ -119,7 +120,7 @@ func TestRepresentationsLimit(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{MaxBodyBytes: 100}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxBodyBytes: 100}))
 	big := `{"query":"{ shops { totalCount } }","variables":{"pad":"` + strings.Repeat("x", 200) + `"}}`
 	res, err := http.Post(s.URL, "application/json", strings.NewReader(big))
 	if err != nil {
@@ -200,7 +201,7 @@ func TestUnsupportedRequestsCoded(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{Timeout: time.Nanosecond}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{Timeout: time.Nanosecond}))
 	e := s.wantError(t, `{ shops { totalCount } }`, nil, "INTERNAL_SERVER_ERROR")
 	if e.Message != "request timed out" {
 		t.Errorf("message %q, want request timed out", e.Message)
@@ -208,7 +209,7 @@ func TestTimeout(t *testing.T) {
 }
 
 func TestIntrospectionSwitch(t *testing.T) {
-	s := newTestServer(t, withLimits(graph.Limits{NoIntrospection: true}))
+	s := newTestServer(t, withLimits(gqlhttp.Limits{NoIntrospection: true}))
 	s.wantError(t, `{ __schema { queryType { name } } }`, nil, "BAD_USER_INPUT")
 	s.wantError(t, `{ __type(name: "Shop") { name } }`, nil, "BAD_USER_INPUT")
 	var got struct {
@@ -300,7 +301,7 @@ func TestComplexityModel(t *testing.T) {
 		}
 	}
 	// Its price, just under the limit it is allowed.
-	tight := newTestServer(t, withLimits(graph.Limits{MaxComplexity: 1000}))
+	tight := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
 	r, _ = tight.post(t, q, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Fatalf("errors %+v", r.Errors)
@@ -318,7 +319,7 @@ func TestComplexityModel(t *testing.T) {
 		t.Errorf("10,000 aliases: %+v", r.Errors)
 	}
 	// Within the length limit, the field limit refuses them.
-	wide := newTestServer(t, withLimits(graph.Limits{MaxQueryBytes: 1 << 20, MaxTokens: 1 << 20}))
+	wide := newTestServer(t, withLimits(gqlhttp.Limits{MaxQueryBytes: 1 << 20, MaxTokens: 1 << 20}))
 	e := wide.wantError(t, aliases.String(), nil, "BAD_USER_INPUT")
 	if !strings.Contains(e.Message, "fields") {
 		t.Errorf("10,000 aliases: %s", e.Message)
@@ -333,7 +334,7 @@ func TestComplexityModel(t *testing.T) {
 		{`{ shop(id: "1") { featuredProducts(first: 2) { sku image { url } } } }`, 5},
 		{`{ shop(id: "1") { products(first: 10) { totalCount pageInfo { hasNextPage } nodes { sku } edges { node { id } } } } }`, 1 + 1 + 1 + 10 + 10*2},
 	} {
-		low := newTestServer(t, withLimits(graph.Limits{MaxComplexity: tt.cost - 1}))
+		low := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: tt.cost - 1}))
 		e := low.wantError(t, tt.query, nil, "COMPLEXITY_LIMIT_EXCEEDED")
 		if want := fmt.Sprintf("complexity %d,", tt.cost); !strings.Contains(e.Message, want) {
 			t.Errorf("%s: %s, want %s", tt.query, e.Message, want)

@@ -36,7 +36,7 @@ func TestInlineList(t *testing.T) {
 		{"shops page", `{ shops { nodes { featuredProducts { sku } } } }`, false, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			doc, err := gqlparser.LoadQuery(schema, tt.query)
+			doc, err := gqlparser.LoadQueryWithRules(schema, tt.query, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +61,7 @@ func TestInlineList(t *testing.T) {
 // and the other elements are kept.
 func TestMarshalListInline(t *testing.T) {
 	schema := NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()
-	doc, gerr := gqlparser.LoadQuery(schema, `{ shop(id: "1") { featuredProducts { id } } }`)
+	doc, gerr := gqlparser.LoadQueryWithRules(schema, `{ shop(id: "1") { featuredProducts { id } } }`, nil)
 	if gerr != nil {
 		t.Fatal(gerr)
 	}

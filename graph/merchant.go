@@ -8,7 +8,9 @@ import (
 
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/auth"
+	"github.com/shop-subgraph/shop/internal/cachecontrol"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -22,7 +24,7 @@ import (
 func actor(ctx context.Context) (catalog.Actor, error) {
 	v, err := auth.FromContext(ctx)
 	if err != nil {
-		return catalog.Actor{}, &codedError{code: CodeUnauthenticated, msg: err.Error()}
+		return catalog.Actor{}, errcode.New(errcode.Unauthenticated, err.Error())
 	}
 	return catalog.Actor{ProfileID: v.ProfileID, Staff: v.Staff()}, nil
 }
@@ -31,7 +33,7 @@ func actor(ctx context.Context) (catalog.Actor, error) {
 // another profile's shop; anything else stays internal.
 func writeError(err error) error {
 	if errors.Is(err, catalog.ErrForbidden) {
-		return &codedError{code: CodeForbidden, msg: "this shop belongs to another profile"}
+		return errcode.New(errcode.Forbidden, "this shop belongs to another profile")
 	}
 	return err
 }
@@ -42,8 +44,8 @@ func written(ctx context.Context) { loaders.For(ctx).Forget() }
 // changedShop records, for entity caches, that a mutation changed a shop:
 // the Shop, and the owner's Profile, whose shop field shows it.
 func changedShop(ctx context.Context, shopID int64, owner string) {
-	invalidate(ctx, "Shop", formatID(shopID))
-	invalidate(ctx, "Profile", owner)
+	cachecontrol.Invalidate(ctx, "Shop", formatID(shopID))
+	cachecontrol.Invalidate(ctx, "Profile", owner)
 }
 
 // changedProducts records, for entity caches, that a mutation changed
@@ -51,7 +53,7 @@ func changedShop(ctx context.Context, shopID int64, owner string) {
 // (its carousel or catalogue shows them). It reads the shop's owner.
 func changedProducts(ctx context.Context, shopID int64, productIDs ...int64) {
 	for _, id := range productIDs {
-		invalidate(ctx, "Product", formatID(id))
+		cachecontrol.Invalidate(ctx, "Product", formatID(id))
 	}
 	if s, err := loaders.For(ctx).ShopByID.Load(ctx, shopID)(); err == nil && s != nil {
 		changedShop(ctx, s.ID, s.OwnerID)

@@ -18,9 +18,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
@@ -40,7 +40,7 @@ func newMerchantServer(t testing.TB, cfg auth.Config) *merchantServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestServer(t, func(o *graph.Options) { o.Auth = v })
+	s := newTestServer(t, func(o *gqlhttp.Options) { o.Auth = v })
 	return &merchantServer{Server: s.Server, store: s.store}
 }
 

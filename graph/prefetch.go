@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -90,7 +91,7 @@ func (p *shopPrefetch) add(ctx context.Context, opCtx *graphql.OperationContext,
 			case "products":
 				args := f.ArgumentMap(opCtx.Variables)
 				var first *int
-				if n, ok := toInt(args["first"]); ok {
+				if n, ok := IntValue(args["first"]); ok {
 					first = &n
 				}
 				var after *string
@@ -192,33 +193,28 @@ func representations(opCtx *graphql.OperationContext, f graphql.CollectedField) 
 	return reps, true
 }
 
-// prefetchOperation is an operation middleware: before any root field
-// runs, it loads what every _entities field of the operation needs
-// (prefetchEntities), all fields together. gqlgen runs root fields
-// concurrently, and a gateway may send several aliased _entities fields in
-// one operation (Hive Gateway: the profiles' shops beside Shop
-// representations carrying the carousels): loaded together, they cost the
-// statements of one call, whatever the plan's shape.
-func prefetchOperation(maxReps int) graphql.OperationMiddleware {
-	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-		opCtx := graphql.GetOperationContext(ctx)
-		if op := opCtx.Operation; op != nil && op.Operation == ast.Query {
-			var calls []entityCall
-			read := operationEntities{}
-			for _, f := range graphql.CollectFields(opCtx, op.SelectionSet, implementorsOf["Query"]) {
-				if f.Name != "_entities" {
-					continue
-				}
-				if reps, ok := representations(opCtx, f); ok && len(reps) <= maxReps {
-					calls = append(calls, entityCall{f.Selections, reps})
-					read[f.Alias] = reps
-				}
-			}
-			prefetchEntities(ctx, opCtx, calls)
-			ctx = context.WithValue(ctx, operationEntitiesKey{}, read)
+// prefetchOperation loads, before any root field of a query runs, what
+// every _entities field of the operation needs (prefetchEntities), all
+// fields together, and returns ctx with the representations it read.
+// gqlgen runs root fields concurrently, and a gateway may send several
+// aliased _entities fields in one operation (Hive Gateway: the profiles'
+// shops beside Shop representations carrying the carousels): loaded
+// together, they cost the statements of one call, whatever the plan's
+// shape.
+func prefetchOperation(ctx context.Context, opCtx *graphql.OperationContext, maxReps int) context.Context {
+	var calls []entityCall
+	read := operationEntities{}
+	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, implementorsOf["Query"]) {
+		if f.Name != "_entities" {
+			continue
 		}
-		return next(ctx)
+		if reps, ok := representations(opCtx, f); ok && len(reps) <= maxReps {
+			calls = append(calls, entityCall{f.Selections, reps})
+			read[f.Alias] = reps
+		}
 	}
+	prefetchEntities(ctx, opCtx, calls)
+	return context.WithValue(ctx, operationEntitiesKey{}, read)
 }
 
 // operationEntities are the representations prefetchOperation read, by
@@ -360,38 +356,40 @@ func appendKey(keys []int64, v any) []int64 {
 }
 
 // cardFields are, for each type under a carousel's products, the fields
-// store.CardColumns fills in, and the type each object field holds.
-var cardFields = map[string]map[string]string{
-	"Product": {"__typename": "", "id": "", "title": "", "url": "", "image": "Image", "price": "Money", "compareAtPrice": "Money"},
-	"Image":   {"__typename": "", "url": "", "altText": "", "width": "", "height": ""},
-	"Money":   {"__typename": "", "amount": "", "currencyCode": ""},
+// store.CardColumns fills in. The type an object field holds is the
+// schema's (the field's definition), so this says only what the store
+// reads, which the schema cannot say.
+var cardFields = map[string][]string{
+	"Product": {"__typename", "id", "title", "url", "image", "price", "compareAtPrice"},
+	"Image":   {"__typename", "url", "altText", "width", "height"},
+	"Money":   {"__typename", "amount", "currencyCode"},
 }
 
 // fieldsWithin reports whether every field sel selects on an object of
-// type typ, and under it, is one fields lists (for each type, its fields and
-// the type of the object each object field holds, "" for a leaf) and, when
-// accept is given, one it accepts.
-func fieldsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string, fields map[string]map[string]string, accept func(graphql.CollectedField) bool) bool {
+// type typ, and under it, is one fields lists for its type.
+func fieldsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string, fields map[string][]string) bool {
 	for _, f := range graphql.CollectFields(opCtx, sel, implementorsOf[typ]) {
-		child, ok := fields[typ][f.Name]
-		if !ok || (accept != nil && !accept(f)) || (child != "" && !fieldsWithin(opCtx, f.Selections, child, fields, accept)) {
+		if !slices.Contains(fields[typ], f.Name) {
+			return false
+		}
+		if len(f.Selections) > 0 && (f.Definition == nil || !fieldsWithin(opCtx, f.Selections, f.Definition.Type.Name(), fields)) {
 			return false
 		}
 	}
 	return true
 }
 
-// chooseCarouselColumns is an operation middleware: when no carousel of the
-// operation needs more than a card's columns, the request's featured loader
-// reads only those (loaders.UseCardColumns). One choice for the whole
-// request, before anything is loaded, so the prefetch, the resolvers and the
-// direct path share every load.
-func chooseCarouselColumns(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if opCtx := graphql.GetOperationContext(ctx); opCtx.Operation != nil &&
-		carouselsFitCards(opCtx, opCtx.Operation.SelectionSet, map[string]bool{}) {
+// chooseCarouselColumns makes the request's featured loader read only a
+// card's columns (loaders.UseCardColumns) when no carousel of the operation
+// needs more. This is a mode of the request's loaders rather than part of
+// each load's key so that the prefetch, the resolvers and the direct path
+// share every load; it is safe because it is chosen here, once per
+// request, before its one operation loads anything, and a carousel read
+// with every column serves a card as well.
+func chooseCarouselColumns(ctx context.Context, opCtx *graphql.OperationContext) {
+	if carouselsFitCards(opCtx, opCtx.Operation.SelectionSet, map[string]bool{}) {
 		loaders.For(ctx).UseCardColumns()
 	}
-	return next(ctx)
 }
 
 // carouselsFitCards reports whether every Shop.featuredProducts field in sel,
@@ -404,7 +402,7 @@ func carouselsFitCards(opCtx *graphql.OperationContext, sel ast.SelectionSet, sp
 		switch s := s.(type) {
 		case *ast.Field:
 			if s.Name == "featuredProducts" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "Shop" &&
-				!fieldsWithin(opCtx, s.SelectionSet, "Product", cardFields, nil) {
+				!fieldsWithin(opCtx, s.SelectionSet, "Product", cardFields) {
 				return false
 			}
 			if !carouselsFitCards(opCtx, s.SelectionSet, spread) {
@@ -427,8 +425,8 @@ func carouselsFitCards(opCtx *graphql.OperationContext, sel ast.SelectionSet, sp
 	return true
 }
 
-// toInt reads an Int argument as gqlparser or the variables JSON hold it.
-func toInt(v any) (int, bool) {
+// IntValue reads an Int argument as gqlparser or the variables JSON hold it.
+func IntValue(v any) (int, bool) {
 	switch n := v.(type) {
 	case int:
 		return n, true

@@ -5,25 +5,25 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/auth"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/rollout"
 )
 
-func withRollout(t testing.TB, countries, languages, platforms, merchants string) func(*graph.Options) {
+func withRollout(t testing.TB, countries, languages, platforms, merchants string) func(*gqlhttp.Options) {
 	rules, err := rollout.ParseRules(countries, languages, platforms, merchants)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(o *graph.Options) { o.Rollout = rules }
+	return func(o *gqlhttp.Options) { o.Rollout = rules }
 }
 
-func withTokens(t testing.TB) func(*graph.Options) {
+func withTokens(t testing.TB) func(*gqlhttp.Options) {
 	v, err := auth.NewVerifier(auth.Config{Secret: testSecret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(o *graph.Options) { o.Auth = v }
+	return func(o *gqlhttp.Options) { o.Auth = v }
 }
 
 // shopsSeen asks for the shops of profiles 2001 and 2004 (DRAFT) and of a

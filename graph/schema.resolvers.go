@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/shop-subgraph/shop/internal/cachecontrol"
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/engagement"
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -99,7 +101,7 @@ func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (*model
 	}
 	written(ctx)
 	if before != nil {
-		invalidate(ctx, "Product", id)
+		cachecontrol.Invalidate(ctx, "Product", id)
 		changedShop(ctx, before.ShopID, before.ShopOwnerID)
 	}
 	return &model.DeleteProductPayload{DeletedProductID: &id, UserErrors: userErrors(nil)}, nil
@@ -259,7 +261,7 @@ func (r *shopResolver) FeaturedProducts(ctx context.Context, obj *model.Shop, fi
 		n = *first
 	}
 	if n < 1 || n > catalog.MaxFeatured {
-		return nil, badUserInput("first must be between 1 and %d, got %d", catalog.MaxFeatured, n)
+		return nil, errcode.BadInput("first must be between 1 and %d, got %d", catalog.MaxFeatured, n)
 	}
 	rows, err := loaders.For(ctx).FeaturedProducts.Load(ctx, obj.Key)()
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/auth"
+	"github.com/shop-subgraph/shop/internal/cachecontrol"
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/rollout"
 	"github.com/shop-subgraph/shop/internal/store"
@@ -12,7 +14,7 @@ import (
 
 // Argument bounds (SPEC §2).
 const (
-	maxPageSize     = 100
+	MaxPageSize     = 100 // exported: the edge's cost analysis reads it
 	defaultPageSize = 20
 )
 
@@ -42,12 +44,12 @@ func shown(ctx context.Context, s *store.Shop, p placement) bool {
 		// The owner sees a preview, any other signed-in viewer null: no
 		// shared cache may keep either (another viewer's null would be
 		// served to the owner).
-		markPrivate(ctx)
+		cachecontrol.MarkPrivate(ctx)
 	case onAuthorization:
 		// Anonymous: public, but the owner's token would see the preview.
 		// A gateway keeps anonymous and signed-in answers apart
 		// (docs/gateway.md, Caching); an HTTP cache needs Vary.
-		markVaryAuthorization(ctx)
+		cachecontrol.MarkVaryAuthorization(ctx)
 	}
 	return ok
 }
@@ -88,19 +90,19 @@ func profileShop(ctx context.Context, ownerID string, p placement) (*model.Shop,
 }
 
 // pageArgs validates a page's first and after arguments: first in
-// 1..maxPageSize (default defaultPageSize), after a cursor of kind.
+// 1..MaxPageSize (default defaultPageSize), after a cursor of kind.
 func pageArgs(kind string, first *int, after *string) (n int, afterID int64, err error) {
 	n = defaultPageSize
 	if first != nil {
 		n = *first
 	}
-	if n < 1 || n > maxPageSize {
-		return 0, 0, badUserInput("first must be between 1 and %d, got %d", maxPageSize, n)
+	if n < 1 || n > MaxPageSize {
+		return 0, 0, errcode.BadInput("first must be between 1 and %d, got %d", MaxPageSize, n)
 	}
 	if after != nil {
 		id, ok := decodeCursor(kind, *after)
 		if !ok {
-			return 0, 0, badUserInput("after is not a cursor of this list: %q", *after)
+			return 0, 0, errcode.BadInput("after is not a cursor of this list: %q", *after)
 		}
 		afterID = id
 	}

@@ -1,5 +1,5 @@
 // Command profserve serves the subgraph's GraphQL handler as `shop serve`
-// wires it (the same graph.NewHandler, loaders and metrics, request ids, the
+// wires it (the same gqlhttp.NewHandler, loaders and metrics, request ids, the
 // default limits) with net/http/pprof on /debug/pprof/, for profiling under
 // the benchmark's load. It lives in bench/ so that the product never exposes
 // pprof: `go run ./bench/cmd/bench -pprof DIR` runs it in place of shop serve.
@@ -17,7 +17,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/shop-subgraph/shop/bench/internal/serve"
-	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/requestid"
 	"github.com/shop-subgraph/shop/internal/store"
@@ -34,7 +34,7 @@ func run(ctx context.Context, db, addr string) error {
 	}
 	defer st.Close()
 	m.RegisterDBPools(st.Pools())
-	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m})
+	gql := gqlhttp.NewHandler(gqlhttp.Options{Store: st, Logger: logger, Loaders: m, Operations: m})
 	mux := http.NewServeMux()
 	mux.Handle("/query", m.Instrument("/query", gql))
 	mux.Handle("GET /metrics", m.Handler())

@@ -58,7 +58,7 @@ type product struct {
 	} `json:"price"`
 }
 
-// MaxBody is the subgraph's default body limit (graph.DefaultMaxBodyBytes,
+// MaxBody is the subgraph's default body limit (gqlhttp.DefaultMaxBodyBytes,
 // which the tests check; the floor does not import graph, so that its
 // binary holds no GraphQL engine).
 const MaxBody = 1 << 20

@@ -13,8 +13,8 @@ import (
 
 	"github.com/shop-subgraph/shop/bench/internal/dataset"
 	"github.com/shop-subgraph/shop/bench/internal/floor"
-	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/store"
 	"github.com/shop-subgraph/shop/internal/storetest"
@@ -26,8 +26,8 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 // to every timeline, with the same statements.
 // TestFloorBodyLimit: the floor reads bodies up to the subgraph's limit.
 func TestFloorBodyLimit(t *testing.T) {
-	if floor.MaxBody != graph.DefaultMaxBodyBytes {
-		t.Errorf("floor.MaxBody = %d, graph.DefaultMaxBodyBytes = %d", floor.MaxBody, graph.DefaultMaxBodyBytes)
+	if floor.MaxBody != gqlhttp.DefaultMaxBodyBytes {
+		t.Errorf("floor.MaxBody = %d, gqlhttp.DefaultMaxBodyBytes = %d", floor.MaxBody, gqlhttp.DefaultMaxBodyBytes)
 	}
 }
 
@@ -36,7 +36,7 @@ func TestFloorAnswersAsTheSubgraph(t *testing.T) {
 	cfg.Profiles = 300
 	m := metrics.New()
 	st := loadedStore(t, cfg, store.WithObserver(m))
-	subgraph := httptest.NewServer(graph.NewHandler(graph.Options{Store: st}))
+	subgraph := httptest.NewServer(gqlhttp.NewHandler(gqlhttp.Options{Store: st}))
 	defer subgraph.Close()
 	fl := httptest.NewServer(floor.Handler(st))
 	defer fl.Close()
@@ -119,7 +119,7 @@ func BenchmarkTimeline(b *testing.B) {
 		name string
 		h    http.Handler
 	}{
-		{"subgraph", graph.NewHandler(graph.Options{Store: st, Loaders: m, Operations: m})},
+		{"subgraph", gqlhttp.NewHandler(gqlhttp.Options{Store: st, Loaders: m, Operations: m})},
 		{"floor", floor.Handler(st)},
 	}
 	for _, sc := range dataset.Scenarios {

@@ -15,16 +15,16 @@ import (
 
 	"github.com/shop-subgraph/shop/bench/internal/dataset"
 	"github.com/shop-subgraph/shop/bench/internal/rawfloor"
-	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/catalog"
+	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
 // The independent floor is only a floor if it does the subgraph's work: the
 // same answer to every timeline, of any length, in two statements.
 func TestAnswersAsTheSubgraph(t *testing.T) {
-	if rawfloor.MaxBody != graph.DefaultMaxBodyBytes {
-		t.Errorf("rawfloor.MaxBody = %d, graph.DefaultMaxBodyBytes = %d", rawfloor.MaxBody, graph.DefaultMaxBodyBytes)
+	if rawfloor.MaxBody != gqlhttp.DefaultMaxBodyBytes {
+		t.Errorf("rawfloor.MaxBody = %d, gqlhttp.DefaultMaxBodyBytes = %d", rawfloor.MaxBody, gqlhttp.DefaultMaxBodyBytes)
 	}
 	ctx := context.Background()
 	cfg := dataset.Default
@@ -56,7 +56,7 @@ func TestAnswersAsTheSubgraph(t *testing.T) {
 	mux.HandleFunc("/metrics", fl.Metrics)
 	floorSrv := httptest.NewServer(mux)
 	defer floorSrv.Close()
-	subgraph := httptest.NewServer(graph.NewHandler(graph.Options{Store: st}))
+	subgraph := httptest.NewServer(gqlhttp.NewHandler(gqlhttp.Options{Store: st}))
 	defer subgraph.Close()
 
 	for _, sc := range dataset.Scenarios {

@@ -1,4 +1,4 @@
-package graph
+package gqlhttp
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
@@ -24,10 +25,10 @@ func TestPresentError(t *testing.T) {
 		message  string
 		detailed bool // the detail is logged
 	}{
-		{badUserInput("first must be between 1 and 5, got 9"), CodeBadUserInput, "first must be between 1 and 5, got 9", false},
-		{fmt.Errorf("shop 3: %w", store.ErrNotFound), CodeNotFound, "not found", false},
-		{errors.New("sql: connection refused at 10.0.0.7"), CodeInternal, "internal error", true},
-		{fmt.Errorf("shops by ids: %w", context.DeadlineExceeded), CodeInternal, "request timed out", true},
+		{errcode.BadInput("first must be between 1 and 5, got 9"), errcode.BadUserInput, "first must be between 1 and 5, got 9", false},
+		{fmt.Errorf("shop 3: %w", store.ErrNotFound), errcode.NotFound, "not found", false},
+		{errors.New("sql: connection refused at 10.0.0.7"), errcode.Internal, "internal error", true},
+		{fmt.Errorf("shops by ids: %w", context.DeadlineExceeded), errcode.Internal, "request timed out", true},
 	}
 	for _, tt := range tests {
 		logs.Reset()
@@ -48,7 +49,7 @@ func TestRecoverPanic(t *testing.T) {
 	var logs bytes.Buffer
 	err := recoverPanic(slog.New(slog.NewTextHandler(&logs, nil)))(context.Background(), "boom")
 	got := presentError(slog.New(slog.DiscardHandler))(context.Background(), err)
-	if got.Message != "internal error" || got.Extensions["code"] != CodeInternal {
+	if got.Message != "internal error" || got.Extensions["code"] != errcode.Internal {
 		t.Errorf("panic shown as %q %v", got.Message, got.Extensions)
 	}
 	if !strings.Contains(logs.String(), "boom") || !strings.Contains(logs.String(), "stack") {

@@ -1,4 +1,4 @@
-package graph
+package gqlhttp
 
 import (
 	"context"
@@ -14,6 +14,10 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/cachecontrol"
+	"github.com/shop-subgraph/shop/internal/errcode"
 )
 
 // The operation policy checks every operation, once gqlgen has parsed and
@@ -78,7 +82,7 @@ func (p operationPolicy) MutateOperationContext(ctx context.Context, opCtx *grap
 		}
 	}
 	s := analyze(p.schema, opCtx.Doc, op, opCtx.Variables, p.defaultMaxAge)
-	cachePolicyFrom(ctx).setOperation(op, s)
+	cachecontrol.From(ctx).SetOperation(op.Operation == ast.Query, s.maxAge, s.private)
 	if s.depth > p.limits.MaxDepth {
 		return limitError(fmt.Sprintf("operation is %d levels deep, more than the limit of %d", s.depth, p.limits.MaxDepth))
 	}
@@ -107,7 +111,7 @@ func stoppedError(err error) *gqlerror.Error {
 	if errors.Is(err, context.Canceled) {
 		msg = "request canceled"
 	}
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeInternal}}
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": errcode.Internal}}
 }
 
 // saturation is where the counts of shape stop growing: far over any
@@ -149,16 +153,13 @@ type shape struct {
 	// slicing argument multiplies.
 	complexity, sized int64
 	// maxAge is the least max-age its fields allow a response to be
-	// cached for (noMaxAge when none restricts it); private is whether one
-	// of them is PRIVATE (@cacheControl, cachePolicy).
+	// cached for (cachecontrol.NoMaxAge when none restricts it); private
+	// is whether one of them is PRIVATE (@cacheControl).
 	maxAge  int64
 	private bool
 	// deferred is whether a fragment in it is @defer'd.
 	deferred bool
 }
-
-// noMaxAge is a shape's maxAge when none of its fields restricts it.
-const noMaxAge = -1
 
 func (s *shape) add(o shape) {
 	s.depth = max(s.depth, o.depth)
@@ -170,12 +171,12 @@ func (s *shape) add(o shape) {
 	s.deferred = s.deferred || o.deferred
 }
 
-// minAge is the lesser of two max-ages, noMaxAge being the greatest.
+// minAge is the lesser of two max-ages, cachecontrol.NoMaxAge being the greatest.
 func minAge(a, b int64) int64 {
-	if a == noMaxAge {
+	if a == cachecontrol.NoMaxAge {
 		return b
 	}
-	if b == noMaxAge {
+	if b == cachecontrol.NoMaxAge {
 		return a
 	}
 	return min(a, b)
@@ -204,7 +205,7 @@ func analyze(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefini
 // selectionSet returns set's shape; the cost of the fields sizedFields
 // names goes to sized.
 func (a *analyzer) selectionSet(set ast.SelectionSet, sizedFields []string) shape {
-	out := shape{maxAge: noMaxAge}
+	out := shape{maxAge: cachecontrol.NoMaxAge}
 	for _, sel := range set {
 		a.steps++
 		switch s := sel.(type) {
@@ -233,12 +234,12 @@ func (a *analyzer) fragment(name string, sizedFields []string) shape {
 	key := name + "\x00" + strings.Join(sizedFields, ",")
 	if s, seen := a.memo[key]; seen {
 		if s == nil {
-			return shape{maxAge: noMaxAge} // a cycle, which validation has already refused
+			return shape{maxAge: cachecontrol.NoMaxAge} // a cycle, which validation has already refused
 		}
 		return *s
 	}
 	a.memo[key] = nil
-	s := shape{maxAge: noMaxAge}
+	s := shape{maxAge: cachecontrol.NoMaxAge}
 	if def := a.fragments.ForName(name); def != nil {
 		s = a.selectionSet(def.SelectionSet, sizedFields)
 	}
@@ -308,7 +309,7 @@ func (a *analyzer) weight(def *ast.FieldDefinition, typ *ast.Definition) int64 {
 // maxSlice is what a slicing argument counts as, at most: the largest page
 // a list of this schema returns. A first beyond a list's own bound is the
 // field's error (BAD_USER_INPUT), not the operation's cost.
-const maxSlice = maxPageSize
+const maxSlice = graph.MaxPageSize
 
 // listSize is how many elements a list field returns, for its cost: the
 // value of its @listSize slicing argument (or that argument's default) up
@@ -340,7 +341,7 @@ func (a *analyzer) listSize(f *ast.Field, listSize *ast.Directive) int64 {
 	return 1
 }
 
-// cacheHint is the max-age a field allows (noMaxAge: no restriction) and
+// cacheHint is the max-age a field allows (cachecontrol.NoMaxAge: no restriction) and
 // whether it is PRIVATE, by Apollo's rules: the field's @cacheControl, else
 // its type's; inheritMaxAge restricts nothing; without a maxAge, a root
 // field or a field of object type takes the default, a leaf nothing.
@@ -350,7 +351,7 @@ func (a *analyzer) listSize(f *ast.Field, listSize *ast.Directive) int64 {
 func (a *analyzer) cacheHint(f *ast.Field, def *ast.FieldDefinition, typ *ast.Definition) (int64, bool) {
 	root := f.ObjectDefinition != nil && (f.ObjectDefinition.Name == "Query" || f.ObjectDefinition.Name == "Mutation")
 	if root && f.Name == "_entities" {
-		age := int64(noMaxAge)
+		age := int64(cachecontrol.NoMaxAge)
 		private := false
 		for _, name := range a.representationTypes(f) {
 			t := a.schema.Types[name]
@@ -377,13 +378,13 @@ func (a *analyzer) cacheHint(f *ast.Field, def *ast.FieldDefinition, typ *ast.De
 			return int64(n), private
 		}
 		if on, _ := strconv.ParseBool(argValue(hint, "inheritMaxAge").Raw); on {
-			return noMaxAge, private
+			return cachecontrol.NoMaxAge, private
 		}
 	}
 	if root || (typ != nil && typ.Kind != ast.Scalar && typ.Kind != ast.Enum) {
 		return a.defaultMaxAge, private
 	}
-	return noMaxAge, private
+	return cachecontrol.NoMaxAge, private
 }
 
 // representationTypes returns the __typename of each representation of an
@@ -459,7 +460,7 @@ func (a *analyzer) intArg(f *ast.Field, name string) (int, bool) {
 		return 0, false
 	}
 	if arg.Value.Kind == ast.Variable {
-		return toInt(a.vars[arg.Value.Raw])
+		return graph.IntValue(a.vars[arg.Value.Raw])
 	}
 	return literalInt(arg.Value)
 }

@@ -1,4 +1,4 @@
-package graph
+package gqlhttp
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shop-subgraph/shop/internal/errcode"
 )
 
 // Limits bound what one request may ask of the subgraph. Zero values take
@@ -91,7 +93,7 @@ func (l Limits) withDefaults() Limits {
 }
 
 func limitError(msg string) *gqlerror.Error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": CodeBadUserInput}}
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": errcode.BadUserInput}}
 }
 
 // limitHTTP bounds a request's body and duration. A body over the limit is
@@ -102,11 +104,11 @@ func limitHTTP(maxBody int64, timeout time.Duration, next http.Handler) http.Han
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", maxBody), CodeBadUserInput)
+				writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", maxBody), errcode.BadUserInput)
 				return
 			}
 			if err != nil {
-				writeJSONError(w, http.StatusBadRequest, "could not read the request body", CodeBadUserInput)
+				writeJSONError(w, http.StatusBadRequest, "could not read the request body", errcode.BadUserInput)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))

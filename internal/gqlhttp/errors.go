@@ -1,4 +1,4 @@
-package graph
+package gqlhttp
 
 import (
 	"context"
@@ -12,29 +12,9 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/store"
 )
-
-// Error codes in extensions.code (SPEC §2).
-const (
-	CodeBadUserInput    = "BAD_USER_INPUT"
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeForbidden       = "FORBIDDEN"
-	CodeNotFound        = "NOT_FOUND"
-	CodeInternal        = "INTERNAL_SERVER_ERROR"
-)
-
-// codedError is an error the client may read, with its extensions.code.
-type codedError struct {
-	code string
-	msg  string
-}
-
-func (e *codedError) Error() string { return e.msg }
-
-func badUserInput(format string, args ...any) error {
-	return &codedError{code: CodeBadUserInput, msg: fmt.Sprintf(format, args...)}
-}
 
 // presentError is the one error presenter: errors the client may read keep
 // their message and get their code; everything else is logged with its detail
@@ -42,14 +22,14 @@ func badUserInput(format string, args ...any) error {
 func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var (
-			coded  *codedError
+			coded  *errcode.Error
 			gqlErr *gqlerror.Error
 		)
 		switch {
 		case errors.As(err, &coded):
-			return withCode(ctx, coded.msg, coded.code)
+			return withCode(ctx, coded.Message, coded.Code)
 		case errors.Is(err, store.ErrNotFound):
-			return withCode(ctx, "not found", CodeNotFound)
+			return withCode(ctx, "not found", errcode.NotFound)
 		case errors.As(err, &gqlErr) && gqlErr.Err == nil:
 			// gqlgen's own errors (argument and variable coercion, validation)
 			// describe the client's request.
@@ -59,7 +39,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 				gqlErr.Extensions = map[string]any{}
 			}
 			if _, ok := gqlErr.Extensions["code"]; !ok {
-				gqlErr.Extensions["code"] = CodeBadUserInput
+				gqlErr.Extensions["code"] = errcode.BadUserInput
 			}
 			return gqlErr
 		case errors.As(err, &gqlErr):
@@ -69,7 +49,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			logger.WarnContext(ctx, "request timed out", "err", err, "path", graphql.GetPath(ctx).String())
-			return withCode(ctx, "request timed out", CodeInternal)
+			return withCode(ctx, "request timed out", errcode.Internal)
 		}
 		if errors.Is(err, context.Canceled) {
 			// The client went away; there is nobody to tell and nothing to fix.
@@ -77,7 +57,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		} else {
 			logger.ErrorContext(ctx, "resolver error", "err", err, "path", graphql.GetPath(ctx).String())
 		}
-		return withCode(ctx, "internal error", CodeInternal)
+		return withCode(ctx, "internal error", errcode.Internal)
 	}
 }
 
@@ -137,7 +117,7 @@ func argumentError(ctx context.Context, gqlErr *gqlerror.Error) *gqlerror.Error 
 	}
 	// The path stays the field's: a response path; the message names the
 	// argument and the index.
-	return withCode(ctx, msg, CodeBadUserInput)
+	return withCode(ctx, msg, errcode.BadUserInput)
 }
 
 func withCode(ctx context.Context, msg, code string) *gqlerror.Error {

@@ -1,4 +1,4 @@
-package graph
+package gqlhttp
 
 import (
 	"bytes"
@@ -18,6 +18,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/shop-subgraph/shop/graph"
 )
 
 // TestRawDataTransport: gqlgen's POST and GET transports wrapped in rawData
@@ -29,7 +31,7 @@ import (
 // persisted query, a mutation over GET) and both content types.
 func TestRawDataTransport(t *testing.T) {
 	newServer := func(wrap func(graphql.Transport) graphql.Transport) *httptest.Server {
-		srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{}}))
+		srv := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
 		srv.AddTransport(wrap(transport.GET{}))
 		srv.AddTransport(wrap(transport.POST{}))
 		srv.Use(extension.Introspection{})

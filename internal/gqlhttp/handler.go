@@ -1,16 +1,13 @@
-package graph
+package gqlhttp
 
 import (
 	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -18,9 +15,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/apollofederatedtracingv1"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/auth"
+	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/rollout"
 	"github.com/shop-subgraph/shop/internal/store"
@@ -35,18 +33,12 @@ type OperationObserver interface {
 	ObserveOperation(ctx context.Context, name string, d time.Duration, errorCodes []string)
 }
 
-// EntitiesObserver is told, for each _entities call, whether the direct
-// path (direct.go) answered it or gqlgen's executor did. Options.Operations
-// may implement it.
-type EntitiesObserver interface {
-	ObserveEntities(ctx context.Context, direct bool)
-}
-
 // Options configures the GraphQL handler.
 type Options struct {
 	Store  *store.Store
 	Logger *slog.Logger
 	// Loaders and Operations receive metrics; either may be nil.
+	// Operations may also implement graph.EntitiesObserver.
 	Loaders    loaders.Observer
 	Operations OperationObserver
 	// QueryCacheSize is how many parsed and validated query documents are
@@ -96,17 +88,15 @@ func NewHandler(o Options) http.Handler {
 	limits := o.Limits.withDefaults()
 	o.Cache.Subgraph = cmp.Or(o.Cache.Subgraph, DefaultSubgraph)
 	vary := varyHeaders(o.Rollout)
-	es := NewExecutableSchema(Config{Resolvers: &Resolver{Store: o.Store}})
+	es := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{Store: o.Store}})
 	queries := newByteCache(o.QueryCacheSize, o.QueryCacheBytes, queryWeight)
 	var persisted graphql.Cache[string]
 	if !o.APQOff {
 		persisted = newByteCache(o.APQCacheSize, o.APQCacheBytes, func(hash, query string) int64 { return int64(len(hash) + len(query)) })
 	}
-	shapes := entityShapes(es.Schema())
-	entities := entitiesMiddleware(shapes, limits.MaxRepresentations)
-	direct := directEntities{logger: o.Logger, shapes: shapes, maxReps: limits.MaxRepresentations}
-	direct.observer, _ = o.Operations.(EntitiesObserver)
-	// newServer builds one gqlgen server; both share the schema and the caches.
+	observer, _ := o.Operations.(graph.EntitiesObserver)
+	// newServer builds one gqlgen server; both share the schema and the
+	// caches. Extensions and interceptors run in the order they are added.
 	newServer := func(traced bool) *handler.Server {
 		srv := handler.New(es)
 		srv.AddTransport(transport.Options{})
@@ -115,8 +105,11 @@ func NewHandler(o Options) http.Handler {
 		srv.SetQueryCache(queries)
 		srv.SetParserTokenLimit(limits.MaxTokens)
 		srv.SetValidationRulesFn(validationRules)
+		srv.SetErrorPresenter(presentError(o.Logger))
+		srv.SetRecoverFunc(recoverPanic(o.Logger))
 		// First: it refuses an overlong query before the persisted-query
-		// extension keeps it.
+		// extension keeps it, and the rest of the limits before anything
+		// runs.
 		srv.Use(operationPolicy{limits: limits, schema: es.Schema(), defaultMaxAge: int64(o.Cache.DefaultMaxAge / time.Second)})
 		if persisted != nil {
 			srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
@@ -125,20 +118,16 @@ func NewHandler(o Options) http.Handler {
 			srv.Use(&apollofederatedtracingv1.Tracer{})
 		}
 		if o.Tracing != nil {
-			srv.Use(o.Tracing)
+			srv.Use(o.Tracing) // spans around everything below
 		}
 		srv.AroundOperations(timeoutGuard)
-		srv.AroundOperations(chooseCarouselColumns)
-		srv.AroundOperations(prefetchOperation(limits.MaxRepresentations))
-		srv.SetErrorPresenter(presentError(o.Logger))
-		srv.SetRecoverFunc(recoverPanic(o.Logger))
-		srv.AroundFields(entities)
-		d := direct
-		d.off = traced || o.NoDirectPath
-		srv.AroundRootFields(d.intercept)
+		// The direct path needs no field timing, which the ftv1 tracer
+		// records: traced requests take gqlgen's executor.
+		srv.Use(&graph.Entities{Logger: o.Logger, MaxRepresentations: limits.MaxRepresentations, Observer: observer,
+			NoDirectPath: traced || o.NoDirectPath})
 		if o.Cache.MaxAge > 0 {
 			// With nothing cached, there is nothing to tag or invalidate.
-			srv.AroundResponses(cacheExtensions(o.Cache.Subgraph))
+			srv.AroundResponses(graph.CacheExtensions(o.Cache.Subgraph))
 		}
 		if o.Operations != nil {
 			srv.AroundResponses(observeOperations(o.Operations))
@@ -149,14 +138,24 @@ func NewHandler(o Options) http.Handler {
 	// not (13 % of a timeline's CPU, PERFORMANCE.md), so it runs only on the
 	// requests the gateway asks to trace.
 	plain, traced := newServer(false), newServer(true)
-	srv := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(traceHeader) == "ftv1" {
 			traced.ServeHTTP(w, r)
 			return
 		}
 		plain.ServeHTTP(w, r)
 	})
-	return cacheHeaders(limitHTTP(limits.MaxBodyBytes, limits.Timeout, refuseUnsupported(auth.Middleware(o.Auth, rollout.Middleware(o.Rollout, loaders.Middleware(o.Store, o.Loaders, srv))))))
+	// The HTTP middleware, innermost first: each request's loaders, its
+	// viewer for the rollout rules, its bearer token, the refusal of what
+	// is not GraphQL over HTTP, the body's size and the request's time, and
+	// outermost its cache policy, so that every response, refusals too,
+	// carries Cache-Control.
+	h = loaders.Middleware(o.Store, o.Loaders, h)
+	h = rollout.Middleware(o.Rollout, h)
+	h = auth.Middleware(o.Auth, h)
+	h = refuseUnsupported(h)
+	h = limitHTTP(limits.MaxBodyBytes, limits.Timeout, h)
+	return cacheHeaders(h)
 }
 
 // refuseUnsupported answers, with a coded error, the requests gqlgen's
@@ -169,7 +168,7 @@ func refuseUnsupported(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodPost:
 			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-				writeJSONError(w, http.StatusUnsupportedMediaType, "send the request as JSON, with Content-Type: application/json", CodeBadUserInput)
+				writeJSONError(w, http.StatusUnsupportedMediaType, "send the request as JSON, with Content-Type: application/json", errcode.BadUserInput)
 				return
 			}
 		case http.MethodGet:
@@ -180,7 +179,7 @@ func refuseUnsupported(next http.Handler) http.Handler {
 		case http.MethodOptions:
 		default:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeJSONError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET", CodeBadUserInput)
+			writeJSONError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET", errcode.BadUserInput)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -227,7 +226,7 @@ func (c *codedErrors) finish() {
 					e["extensions"] = ext
 				}
 				if ext["code"] == nil {
-					ext["code"] = CodeBadUserInput
+					ext["code"] = errcode.BadUserInput
 					coded = true
 				}
 			}
@@ -262,115 +261,5 @@ func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
 		}
 		obs.ObserveOperation(ctx, name, time.Since(start), codes)
 		return resp
-	}
-}
-
-// entityShape is what a representation of an entity must carry: its key
-// fields, as strings or numbers, and for each @external object field it
-// brings (Tweet's author), an object.
-type entityShape struct {
-	key      []string
-	external map[string]string // field → its object type
-}
-
-// entityShapes reads the entities' shapes from the schema's @key and
-// @external directives.
-func entityShapes(s *ast.Schema) map[string]entityShape {
-	shapes := map[string]entityShape{}
-	for name, def := range s.Types {
-		key := def.Directives.ForName("key")
-		if def.Kind != ast.Object || key == nil {
-			continue
-		}
-		sh := entityShape{key: strings.Fields(key.Arguments.ForName("fields").Value.Raw), external: map[string]string{}}
-		for _, f := range def.Fields {
-			if t := s.Types[f.Type.Name()]; f.Directives.ForName("external") != nil && t != nil && t.Kind == ast.Object {
-				sh.external[f.Name] = t.Name
-			}
-		}
-		shapes[name] = sh
-	}
-	return shapes
-}
-
-// problem says what is wrong with a representation of the entity name, or
-// "". A missing or null @external field is left to the entity's resolver.
-func problem(shapes map[string]entityShape, name string, rep map[string]any) string {
-	for _, f := range shapes[name].key {
-		if !isKeyValue(rep[f]) {
-			return fmt.Sprintf("lacks its key field %q as a string or number", f)
-		}
-	}
-	for f, typ := range shapes[name].external {
-		v, ok := rep[f]
-		if !ok || v == nil {
-			continue
-		}
-		obj, ok := v.(map[string]any)
-		if !ok {
-			return fmt.Sprintf("has %q, which must be an object", f)
-		}
-		for _, k := range shapes[typ].key {
-			if v := obj[k]; v != nil && !isKeyValue(v) {
-				return fmt.Sprintf("has %s.%s, which must be a string or number", f, k)
-			}
-		}
-	}
-	return ""
-}
-
-func isKeyValue(v any) bool {
-	switch v.(type) {
-	case string, json.Number, int, int64, float64:
-		return true
-	}
-	return false
-}
-
-// entitiesMiddleware runs before gqlgen resolves _entities. It refuses more
-// than maxReps representations; gives a representation with a missing or
-// unknown __typename, or without its key fields, its own BAD_USER_INPUT
-// error at _entities.<index> and a null entry while the rest of the batch
-// resolves (gqlgen's runtime would fail the whole group of its type); and
-// loads the shops of every Profile and Tweet at once, since gqlgen then
-// resolves each type's group on its own.
-func entitiesMiddleware(shapes map[string]entityShape, maxReps int) graphql.FieldMiddleware {
-	names := make([]string, 0, len(shapes))
-	for n := range shapes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	typeList := strings.Join(names, ", ")
-	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		fc := graphql.GetFieldContext(ctx)
-		if fc.Object != "Query" || fc.Field.Name != "_entities" {
-			return next(ctx)
-		}
-		reps, _ := fc.Args["representations"].([]map[string]any)
-		if len(reps) > maxReps {
-			return nil, badUserInput("_entities takes at most %d representations a request, got %d", maxReps, len(reps))
-		}
-		for i, rep := range reps {
-			name, _ := rep["__typename"].(string)
-			var err error
-			if _, known := shapes[name]; name == "" {
-				err = badUserInput("representation %d has no __typename", i)
-			} else if !known {
-				err = badUserInput("unknown __typename %q: this subgraph resolves %s", name, typeList)
-			} else if p := problem(shapes, name, rep); p != "" {
-				err = badUserInput("%s representation %d %s", name, i, p)
-			}
-			if err == nil {
-				continue
-			}
-			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), err)
-			// A Shop with an id this subgraph never issues resolves to null
-			// without an error, keeping the result's order and length.
-			reps[i] = map[string]any{"__typename": "Shop", "id": "-"}
-		}
-		if !operationPrefetched(ctx) {
-			prefetchEntities(ctx, graphql.GetOperationContext(ctx), []entityCall{{fc.Field.Selections, reps}})
-		}
-		return next(ctx)
 	}
 }
