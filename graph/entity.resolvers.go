@@ -8,10 +8,7 @@ package graph
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/shop-subgraph/shop/graph/model"
-	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -39,7 +36,7 @@ func (r *entityResolver) FindProduct(ctx context.Context, reps []*model.ProductR
 // FindProfile is the resolver for the findProfile field.
 func (r *entityResolver) FindProfile(ctx context.Context, reps []*model.ProfileRepresentation) ([]*model.Profile, error) {
 	// The shops were loaded for all representations at once, before the
-	// groups were resolved (entitiesMiddleware).
+	// groups were resolved (prefetchOperation).
 	out := make([]*model.Profile, len(reps))
 	for i, rep := range reps {
 		out[i] = &model.Profile{ID: *rep.ID}
@@ -67,18 +64,11 @@ func (r *entityResolver) FindShop(ctx context.Context, reps []*model.ShopReprese
 
 // FindTweet is the resolver for the findTweet field.
 func (r *entityResolver) FindTweet(ctx context.Context, reps []*model.TweetRepresentation) ([]*model.Tweet, error) {
+	// Entities.InterceptField let through only Tweets with author { id }
+	// (checkRepresentation).
 	out := make([]*model.Tweet, len(reps))
-	errs := make([]error, len(reps))
-	var failed bool
 	for i, rep := range reps {
-		if rep.Author == nil || rep.Author.ID == nil {
-			errs[i], failed = errcode.BadInput("Tweet representation %q lacks author { id }, which Tweet.shop requires", *rep.ID), true
-			continue
-		}
 		out[i] = &model.Tweet{ID: *rep.ID, Author: &model.Profile{ID: *rep.Author.ID}}
-	}
-	if failed {
-		return out, graphql.BatchErrorList(errs)
 	}
 	return out, nil
 }

@@ -159,6 +159,8 @@ func (p *shopPrefetch) load(ctx context.Context) {
 	if len(p.events) == 0 {
 		return
 	}
+	// A failed load is not lost: it stays in the loader's cache, and each
+	// shop's insights resolver reports it at its own path.
 	counts, _ := l.EventCounts.LoadNow(ctx, p.events)
 	if !p.eventProducts {
 		return
@@ -280,6 +282,8 @@ func prefetchEntities(ctx context.Context, opCtx *graphql.OperationContext, call
 	}
 	var productShops []int64
 	if len(productIDs) > 0 {
+		// A failed load stays in the loader's cache: each Product's
+		// resolver (or the direct path's fallback) reports it at its item.
 		products, _ := l.ProductByID.LoadNow(ctx, productIDs)
 		for _, p := range products {
 			if p != nil && p.ShopStatus == store.StatusActive {
@@ -309,8 +313,13 @@ func prefetchEntities(ctx context.Context, opCtx *graphql.OperationContext, call
 				if err != nil || id == nil || len(fields[typ]) == 0 {
 					continue
 				}
-				if s, cached, _ := l.ShopByOwner.Cached(ctx, owner); cached && shown(ctx, s, where[typ]) {
-					shownShops = append(shownShops, s.ID)
+				// showing, not shown: this decides what to load; the field
+				// that writes the shop decides again (no statement, the rules
+				// and viewer are in ctx) and records what its answer turned on.
+				if s, cached, _ := l.ShopByOwner.Cached(ctx, owner); cached {
+					if ok, _ := showing(ctx, s, where[typ]); ok {
+						shownShops = append(shownShops, s.ID)
+					}
 				}
 			case "Shop":
 				if key, ok := idKey(rep["id"]); ok {

@@ -179,10 +179,11 @@ func NewContext(ctx context.Context, v Viewer, r Rules) context.Context {
 }
 
 // Allows reports whether the request's viewer may see owner's shop under the
-// request's rules. A context without them allows everything.
+// request's rules. A context without them (no Middleware, no NewContext)
+// allows nothing: a missing decision never shows a shop.
 func Allows(ctx context.Context, owner string) bool {
-	req, _ := ctx.Value(ctxKey{}).(request)
-	return req.rules.Allows(req.viewer, owner)
+	req, ok := ctx.Value(ctxKey{}).(request)
+	return ok && req.rules.Allows(req.viewer, owner)
 }
 
 // Middleware puts the viewer's context from the headers, and rules, into the

@@ -123,7 +123,10 @@ func TestContext(t *testing.T) {
 	if want := []bool{true, false}; !cmp.Equal(got, want) {
 		t.Errorf("allowed %v, want %v", got, want)
 	}
-	if !Allows(context.Background(), "1") {
-		t.Errorf("a context without rules should allow everything")
+	if Allows(context.Background(), "1") {
+		t.Errorf("a context without rules allows; it must allow nothing (fail closed)")
+	}
+	if !Allows(NewContext(context.Background(), Viewer{}, Rules{}), "1") {
+		t.Errorf("open rules in the context should allow everything")
 	}
 }

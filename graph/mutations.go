@@ -133,30 +133,32 @@ func change[T, U any](o graphql.Omittable[*T], conv func(T) U) catalog.Change[U]
 	return catalog.To(conv(*v))
 }
 
-func same(s string) string { return s }
-
-func str[T ~string](v T) string { return string(v) }
+// changeText converts an omittable input field of a string type (String,
+// URL, Decimal, an enum) to the catalogue's text.
+func changeText[T ~string](o graphql.Omittable[*T]) catalog.Change[string] {
+	return change(o, func(v T) string { return string(v) })
+}
 
 func shopChanges(in model.UpdateShopInput) catalog.ShopChanges {
 	return catalog.ShopChanges{
-		Name:        change(in.Name, same),
-		Description: change(in.Description, same),
-		StoreURL:    change(in.StoreURL, str[model.URL]),
+		Name:        changeText(in.Name),
+		Description: changeText(in.Description),
+		StoreURL:    changeText(in.StoreURL),
 	}
 }
 
 func productChanges(in model.UpdateProductInput) catalog.ProductChanges {
 	return catalog.ProductChanges{
-		Title:          change(in.Title, same),
-		Description:    change(in.Description, same),
-		URL:            change(in.URL, str[model.URL]),
+		Title:          changeText(in.Title),
+		Description:    changeText(in.Description),
+		URL:            changeText(in.URL),
 		Image:          change(in.Image, func(i model.ImageInput) catalog.ImageInput { return imageInput(&i) }),
-		Price:          change(in.Price, str[model.Decimal]),
-		CompareAtPrice: change(in.CompareAtPrice, str[model.Decimal]),
-		Currency:       change(in.CurrencyCode, str[model.CurrencyCode]),
-		Availability:   change(in.Availability, str[model.ProductAvailability]),
-		Condition:      change(in.Condition, str[model.ProductCondition]),
-		Brand:          change(in.Brand, same),
+		Price:          changeText(in.Price),
+		CompareAtPrice: changeText(in.CompareAtPrice),
+		Currency:       changeText(in.CurrencyCode),
+		Availability:   changeText(in.Availability),
+		Condition:      changeText(in.Condition),
+		Brand:          changeText(in.Brand),
 	}
 }
 
