@@ -135,15 +135,8 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 	}
 }
 
-// rawPost posts a request and returns the response body as sent, and the
-// statements it ran.
-func rawPost(t *testing.T, s *testServer, headers map[string]string, query string, vars map[string]any) ([]byte, int) {
-	t.Helper()
-	body, stmts, _ := rawPostHeader(t, s, headers, query, vars)
-	return body, stmts
-}
-
-// rawPostHeader is rawPost that also returns the response's headers.
+// rawPostHeader posts a request and returns the response body as sent, the
+// statements it ran and the response's headers.
 func rawPostHeader(t *testing.T, s *testServer, headers map[string]string, query string, vars map[string]any) ([]byte, int, http.Header) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})

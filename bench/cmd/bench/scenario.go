@@ -84,7 +84,7 @@ func hiveBodies(s *server, timelines []dataset.HiveTimeline) ([][]byte, error) {
 		err = json.NewDecoder(res.Body).Decode(&body)
 		res.Body.Close()
 		if err != nil || res.StatusCode != http.StatusOK || len(body.Errors) > 0 {
-			return nil, fmt.Errorf("Hive-shaped timeline %d, first request: status %d, %v %v", i, res.StatusCode, err, body.Errors)
+			return nil, fmt.Errorf("the Hive-shaped timeline %d, first request: status %d, %v %v", i, res.StatusCode, err, body.Errors)
 		}
 		var ids []string
 		for _, e := range body.Data.Entities {
