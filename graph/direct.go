@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"runtime/debug"
+	"slices"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -210,47 +211,49 @@ type directWriter struct {
 	scratch   [20]byte
 }
 
-// collected is a selection set's fields on one type, and each one's
-// member name as written: "alias":.
+// collected is a selection set's fields on one type.
 type collected struct {
 	sel    *ast.Selection // the set's first selection, which identifies it
 	n      int
 	typ    string
 	fields []graphql.CollectedField
-	keys   []string
 }
 
-// collect returns the fields sel selects on an object of type typ, and
-// their member names, collecting them once a request: a timeline writes the
-// same product selection 500 times.
-func (w *directWriter) collect(sel ast.SelectionSet, typ string) ([]graphql.CollectedField, []string) {
+// collect returns the fields sel selects on an object of type typ,
+// collecting them once a request: a timeline writes the same product
+// selection 500 times.
+func (w *directWriter) collect(sel ast.SelectionSet, typ string) []graphql.CollectedField {
 	if len(sel) == 0 {
-		return nil, nil
+		return nil
 	}
 	for _, c := range w.collected {
 		if c.sel == &sel[0] && c.n == len(sel) && c.typ == typ {
-			return c.fields, c.keys
+			return c.fields
 		}
 	}
 	c := collected{sel: &sel[0], n: len(sel), typ: typ}
-	seen := map[string]bool{}
-	for _, f := range graphql.CollectFields(w.opCtx, sel, implementorsOf[typ]) {
+	all := graphql.CollectFields(w.opCtx, sel, implementorsOf[typ])
+	c.fields = all[:0:0]
+	for i, f := range all {
 		// CollectFields keeps a field selected on the union and on the type
 		// (__typename on _Entity and on Profile) twice under one name; a
 		// response names a member once, the first (as gqlgen's field sets
 		// write it).
-		if seen[f.Alias] {
-			continue
+		if !slices.ContainsFunc(all[:i], func(g graphql.CollectedField) bool { return g.Alias == f.Alias }) {
+			c.fields = append(c.fields, f)
 		}
-		seen[f.Alias] = true
-		c.fields = append(c.fields, f)
-		var key bytes.Buffer
-		graphql.MarshalString(f.Alias).MarshalGQL(&key)
-		key.WriteByte(':')
-		c.keys = append(c.keys, key.String())
 	}
 	w.collected = append(w.collected, c)
-	return c.fields, c.keys
+	return c.fields
+}
+
+// member writes the name of a response member: "alias":. An alias (or a
+// field's name) is a GraphQL Name, [_A-Za-z][_0-9A-Za-z]*, which JSON
+// writes as it is.
+func (w *directWriter) member(alias string) {
+	w.buf.WriteByte('"')
+	w.buf.WriteString(alias)
+	w.buf.WriteString(`":`)
 }
 
 // str writes s as graphql.MarshalString does (the marshaller of String and

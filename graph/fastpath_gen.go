@@ -4,9 +4,8 @@ package graph
 
 import (
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
-
 	"github.com/shop-subgraph/shop/graph/model"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // implementorsOf holds, for every object type, the type conditions an
@@ -49,7 +48,7 @@ var fastTypes = []string{"Image", "Money", "PageInfo", "Product", "ProductConnec
 // writeImage writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeImage(sel ast.SelectionSet, o *model.Image) bool {
-	fields, keys := w.collect(sel, "Image")
+	fields := w.collect(sel, "Image")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -58,7 +57,7 @@ func (w *directWriter) writeImage(sel ast.SelectionSet, o *model.Image) bool {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("Image")
@@ -93,7 +92,7 @@ func (w *directWriter) writeImage(sel ast.SelectionSet, o *model.Image) bool {
 // writeMoney writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeMoney(sel ast.SelectionSet, o *model.Money) bool {
-	fields, keys := w.collect(sel, "Money")
+	fields := w.collect(sel, "Money")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -102,7 +101,7 @@ func (w *directWriter) writeMoney(sel ast.SelectionSet, o *model.Money) bool {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("Money")
@@ -121,7 +120,7 @@ func (w *directWriter) writeMoney(sel ast.SelectionSet, o *model.Money) bool {
 // writePageInfo writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writePageInfo(sel ast.SelectionSet, o *model.PageInfo) bool {
-	fields, keys := w.collect(sel, "PageInfo")
+	fields := w.collect(sel, "PageInfo")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -130,7 +129,7 @@ func (w *directWriter) writePageInfo(sel ast.SelectionSet, o *model.PageInfo) bo
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("PageInfo")
@@ -161,7 +160,7 @@ func (w *directWriter) writePageInfo(sel ast.SelectionSet, o *model.PageInfo) bo
 // writeProduct writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeProduct(sel ast.SelectionSet, o *model.Product) bool {
-	fields, keys := w.collect(sel, "Product")
+	fields := w.collect(sel, "Product")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -170,7 +169,7 @@ func (w *directWriter) writeProduct(sel ast.SelectionSet, o *model.Product) bool
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("Product")
@@ -243,7 +242,7 @@ func (w *directWriter) writeProduct(sel ast.SelectionSet, o *model.Product) bool
 // writeProductConnection writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeProductConnection(sel ast.SelectionSet, o *model.ProductConnection) bool {
-	fields, keys := w.collect(sel, "ProductConnection")
+	fields := w.collect(sel, "ProductConnection")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -252,7 +251,7 @@ func (w *directWriter) writeProductConnection(sel ast.SelectionSet, o *model.Pro
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("ProductConnection")
@@ -311,7 +310,7 @@ func (w *directWriter) writeProductConnection(sel ast.SelectionSet, o *model.Pro
 // writeProductEdge writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeProductEdge(sel ast.SelectionSet, o *model.ProductEdge) bool {
-	fields, keys := w.collect(sel, "ProductEdge")
+	fields := w.collect(sel, "ProductEdge")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -320,7 +319,7 @@ func (w *directWriter) writeProductEdge(sel ast.SelectionSet, o *model.ProductEd
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("ProductEdge")
@@ -343,7 +342,7 @@ func (w *directWriter) writeProductEdge(sel ast.SelectionSet, o *model.ProductEd
 // writeProductInsights writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeProductInsights(sel ast.SelectionSet, o *model.ProductInsights) bool {
-	fields, keys := w.collect(sel, "ProductInsights")
+	fields := w.collect(sel, "ProductInsights")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -352,7 +351,7 @@ func (w *directWriter) writeProductInsights(sel ast.SelectionSet, o *model.Produ
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("ProductInsights")
@@ -377,7 +376,7 @@ func (w *directWriter) writeProductInsights(sel ast.SelectionSet, o *model.Produ
 // writeProfile writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeProfile(sel ast.SelectionSet, o *model.Profile) bool {
-	fields, keys := w.collect(sel, "Profile")
+	fields := w.collect(sel, "Profile")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -386,7 +385,7 @@ func (w *directWriter) writeProfile(sel ast.SelectionSet, o *model.Profile) bool
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("Profile")
@@ -407,7 +406,7 @@ func (w *directWriter) writeProfile(sel ast.SelectionSet, o *model.Profile) bool
 // writeShop writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeShop(sel ast.SelectionSet, o *model.Shop) bool {
-	fields, keys := w.collect(sel, "Shop")
+	fields := w.collect(sel, "Shop")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -416,7 +415,7 @@ func (w *directWriter) writeShop(sel ast.SelectionSet, o *model.Shop) bool {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("Shop")
@@ -475,7 +474,7 @@ func (w *directWriter) writeShop(sel ast.SelectionSet, o *model.Shop) bool {
 // writeShopInsights writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeShopInsights(sel ast.SelectionSet, o *model.ShopInsights) bool {
-	fields, keys := w.collect(sel, "ShopInsights")
+	fields := w.collect(sel, "ShopInsights")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -484,7 +483,7 @@ func (w *directWriter) writeShopInsights(sel ast.SelectionSet, o *model.ShopInsi
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("ShopInsights")
@@ -524,7 +523,7 @@ func (w *directWriter) writeShopInsights(sel ast.SelectionSet, o *model.ShopInsi
 // writeTweet writes o under sel as gqlgen's executor would, and reports
 // false for the executor to answer instead.
 func (w *directWriter) writeTweet(sel ast.SelectionSet, o *model.Tweet) bool {
-	fields, keys := w.collect(sel, "Tweet")
+	fields := w.collect(sel, "Tweet")
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if len(f.Deferrables) > 0 {
@@ -533,7 +532,7 @@ func (w *directWriter) writeTweet(sel ast.SelectionSet, o *model.Tweet) bool {
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
-		w.buf.WriteString(keys[i])
+		w.member(f.Alias)
 		switch f.Name {
 		case "__typename":
 			w.str("Tweet")

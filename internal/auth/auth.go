@@ -23,7 +23,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -259,24 +258,23 @@ func FromContext(ctx context.Context) (Viewer, error) {
 // errNotConfigured is the error of every token when the server has no key.
 var errNotConfigured = &Error{msg: "invalid bearer token: this server verifies no tokens"}
 
-// Middleware verifies the request's bearer token, if any, with v (nil
-// verifies none) and records the outcome for FromContext. It lets every
-// request through: only the operations that need a viewer fail.
-func Middleware(v *Verifier, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		res := result{err: ErrNoToken}
-		if h := r.Header.Get("Authorization"); h != "" {
-			scheme, token, _ := strings.Cut(strings.TrimSpace(h), " ")
-			token = strings.TrimSpace(token)
-			switch {
-			case !strings.EqualFold(scheme, "Bearer") || token == "":
-				res.err = &Error{msg: `the Authorization header must be "Bearer" and a token`}
-			case v == nil:
-				res.err = errNotConfigured
-			default:
-				res.viewer, res.err = v.Verify(token)
-			}
+// NewContext verifies the bearer token of an Authorization header value,
+// if any, with v (nil verifies none) and returns ctx recording the outcome
+// for FromContext. Nothing is refused here: only the operations that need a
+// viewer fail.
+func NewContext(ctx context.Context, v *Verifier, authorization string) context.Context {
+	res := result{err: ErrNoToken}
+	if authorization != "" {
+		scheme, token, _ := strings.Cut(strings.TrimSpace(authorization), " ")
+		token = strings.TrimSpace(token)
+		switch {
+		case !strings.EqualFold(scheme, "Bearer") || token == "":
+			res.err = &Error{msg: `the Authorization header must be "Bearer" and a token`}
+		case v == nil:
+			res.err = errNotConfigured
+		default:
+			res.viewer, res.err = v.Verify(token)
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, res)))
-	})
+	}
+	return context.WithValue(ctx, ctxKey{}, res)
 }

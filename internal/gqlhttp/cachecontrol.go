@@ -50,17 +50,6 @@ const (
 	DefaultSubgraph    = "shop"
 )
 
-// cacheHeaders is the HTTP middleware of cache control: each request gets
-// its policy, and every response starts as no-store, which the response
-// writer replaces for the responses of queries (responseWriter).
-func cacheHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, _ := cachecontrol.NewContext(r.Context())
-		w.Header().Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
 // setCacheHeaders sets a GraphQL response's Cache-Control, Vary and, for a
 // GET, ETag; it reports true when the client's If-None-Match matches, and
 // the response is then 304 without a body.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/auth"
+	"github.com/shop-subgraph/shop/internal/cachecontrol"
 	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/rollout"
@@ -138,52 +139,58 @@ func NewHandler(o Options) http.Handler {
 	// not (13 % of a timeline's CPU, PERFORMANCE.md), so it runs only on the
 	// requests the gateway asks to trace.
 	plain, traced := newServer(false), newServer(true)
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get(traceHeader) == "ftv1" {
-			traced.ServeHTTP(w, r)
+	// In front of gqlgen's handler, each step in the order it runs.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every response, refusals too, is no-store unless the transport
+		// finds a query's response may be kept (cachecontrol.go).
+		w.Header().Set("Cache-Control", "no-store")
+		if !readBody(w, r, limits.MaxBodyBytes) || refused(w, r) {
 			return
 		}
-		plain.ServeHTTP(w, r)
-	})
-	// The HTTP middleware, innermost first: each request's loaders, its
-	// viewer for the rollout rules, its bearer token, the refusal of what
-	// is not GraphQL over HTTP, the body's size and the request's time, and
-	// outermost its cache policy, so that every response, refusals too,
-	// carries Cache-Control.
-	h = loaders.Middleware(o.Store, o.Loaders, h)
-	h = rollout.Middleware(o.Rollout, h)
-	h = auth.Middleware(o.Auth, h)
-	h = refuseUnsupported(h)
-	h = limitHTTP(limits.MaxBodyBytes, limits.Timeout, h)
-	return cacheHeaders(h)
-}
+		// The request's context, made once: its deadline, its cache policy,
+		// its bearer token's viewer, its viewer for the rollout rules, and
+		// its own loaders.
+		ctx, cancel := context.WithTimeout(r.Context(), limits.Timeout)
+		defer cancel()
+		ctx, _ = cachecontrol.NewContext(ctx)
+		authorization := r.Header.Get("Authorization")
+		ctx = auth.NewContext(ctx, o.Auth, authorization)
+		ctx = rollout.NewContext(ctx, rollout.FromRequest(r), o.Rollout)
+		ctx = loaders.ForRequest(ctx, o.Store, o.Loaders, authorization != "")
+		r = r.WithContext(ctx)
 
-// refuseUnsupported answers, with a coded error, the requests gqlgen's
-// transports refuse with an error that has no extensions.code: another
-// method (405), a POST body that is not JSON (415). And it gives a code to
-// the errors gqlgen's GET transport writes itself without one (a mutation
-// sent with GET, variables that are not JSON), through codedErrors.
-func refuseUnsupported(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodPost:
-			if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-				writeJSONError(w, http.StatusUnsupportedMediaType, "send the request as JSON, with Content-Type: application/json", errcode.BadUserInput)
-				return
-			}
-		case http.MethodGet:
+		srv := plain
+		if r.Header.Get(traceHeader) == "ftv1" {
+			srv = traced
+		}
+		if r.Method == http.MethodGet {
+			// gqlgen's GET transport writes some errors without a code.
 			c := &codedErrors{ResponseWriter: w}
-			next.ServeHTTP(c, r)
+			srv.ServeHTTP(c, r)
 			c.finish()
 			return
-		case http.MethodOptions:
-		default:
-			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeJSONError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET", errcode.BadUserInput)
-			return
 		}
-		next.ServeHTTP(w, r)
+		srv.ServeHTTP(w, r)
 	})
+}
+
+// refused answers, with a coded error, the requests gqlgen's transports
+// would refuse with an error that has no extensions.code: another method
+// (405), a POST body that is not JSON (415). It reports whether it did.
+func refused(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost:
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			writeJSONError(w, http.StatusUnsupportedMediaType, "send the request as JSON, with Content-Type: application/json", errcode.BadUserInput)
+			return true
+		}
+	case http.MethodGet, http.MethodOptions:
+	default:
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		writeJSONError(w, http.StatusMethodNotAllowed, "send GraphQL requests with POST, or queries with GET", errcode.BadUserInput)
+		return true
+	}
+	return false
 }
 
 // codedErrors holds back an error response (status 400 and up) and writes

@@ -96,27 +96,29 @@ func limitError(msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": errcode.BadUserInput}}
 }
 
-// limitHTTP bounds a request's body and duration. A body over the limit is
-// refused with 413 before GraphQL sees it.
-func limitHTTP(maxBody int64, timeout time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && r.Body != http.NoBody {
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", maxBody), errcode.BadUserInput)
-				return
-			}
-			if err != nil {
-				writeJSONError(w, http.StatusBadRequest, "could not read the request body", errcode.BadUserInput)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// readBody reads the request's body whole, at most maxBody bytes, so that
+// a body over the limit is refused with 413 before GraphQL sees any of it;
+// it reports false when it answered the request.
+func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		buf.Grow(int(n) + bytes.MinRead) // one allocation when the length is told
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", maxBody), errcode.BadUserInput)
+		return false
+	}
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "could not read the request body", errcode.BadUserInput)
+		return false
+	}
+	r.Body = io.NopCloser(&buf)
+	return true
 }
 
 // timeoutGuard answers as operationPolicy does when the request's time ran

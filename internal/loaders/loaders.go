@@ -5,7 +5,6 @@ package loaders
 
 import (
 	"context"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -218,19 +217,17 @@ func For(ctx context.Context) *Loaders {
 	return ctx.Value(ctxKey{}).(*Loaders)
 }
 
-// Middleware gives every request its own loaders, so nothing cached outlives
-// the request or leaks between viewers. A request with an Authorization
-// header reads the primary database, never a replica (store.WithPrimary):
-// it is a merchant's (mutations and their payloads, myShop, the owner's
-// preview, insights), who must see their own writes at once. Deciding on
-// the header, whether or not its token is valid, is the safe side: the
-// read path without one is what replicas serve.
-func Middleware(st *store.Store, obs Observer, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		if r.Header.Get("Authorization") != "" {
-			ctx = store.WithPrimary(ctx)
-		}
-		next.ServeHTTP(w, r.WithContext(NewContext(ctx, New(st, obs))))
-	})
+// ForRequest returns ctx with a request's own loaders, so nothing cached
+// outlives the request or leaks between viewers. A request that carries an
+// Authorization header (signedIn) reads the primary database, never a
+// replica (store.WithPrimary): it is a merchant's (mutations and their
+// payloads, myShop, the owner's preview, insights), who must see their own
+// writes at once. Deciding on the header, whether or not its token is
+// valid, is the safe side: the read path without one is what replicas
+// serve.
+func ForRequest(ctx context.Context, st *store.Store, obs Observer, signedIn bool) context.Context {
+	if signedIn {
+		ctx = store.WithPrimary(ctx)
+	}
+	return NewContext(ctx, New(st, obs))
 }

@@ -179,17 +179,9 @@ func NewContext(ctx context.Context, v Viewer, r Rules) context.Context {
 }
 
 // Allows reports whether the request's viewer may see owner's shop under the
-// request's rules. A context without them (no Middleware, no NewContext)
+// request's rules. A context without them (no NewContext)
 // allows nothing: a missing decision never shows a shop.
 func Allows(ctx context.Context, owner string) bool {
 	req, ok := ctx.Value(ctxKey{}).(request)
 	return ok && req.rules.Allows(req.viewer, owner)
-}
-
-// Middleware puts the viewer's context from the headers, and rules, into the
-// request's context.
-func Middleware(rules Rules, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), FromRequest(r), rules)))
-	})
 }

@@ -2,7 +2,6 @@ package rollout
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -110,15 +109,12 @@ func TestParseRulesErrors(t *testing.T) {
 func TestContext(t *testing.T) {
 	pilot, _ := ParseRules("US", "en", "ios", "")
 	var got []bool
-	h := Middleware(pilot, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, Allows(r.Context(), "1001"))
-	}))
 	for _, country := range []string{"US", "FR"} {
 		r := httptest.NewRequest("POST", "/query", nil)
 		r.Header.Set("X-Viewer-Country", country)
 		r.Header.Set("Accept-Language", "en")
 		r.Header.Set("X-Client-Platform", "ios")
-		h.ServeHTTP(httptest.NewRecorder(), r)
+		got = append(got, Allows(NewContext(r.Context(), FromRequest(r), pilot), "1001"))
 	}
 	if want := []bool{true, false}; !cmp.Equal(got, want) {
 		t.Errorf("allowed %v, want %v", got, want)

@@ -125,10 +125,10 @@ func (g *generator) writer(b *bytes.Buffer, o *codegen.Object) error {
 	fmt.Fprintf(b, "\n// write%s writes o under sel as gqlgen's executor would, and reports\n", o.Name)
 	fmt.Fprintf(b, "// false for the executor to answer instead.\n")
 	fmt.Fprintf(b, "func (w *directWriter) write%s(sel ast.SelectionSet, o *%s) bool {\n", o.Name, g.typeString(o.Type))
-	fmt.Fprintf(b, "\tfields, keys := w.collect(sel, %q)\n", o.Name)
+	fmt.Fprintf(b, "\tfields := w.collect(sel, %q)\n", o.Name)
 	b.WriteString("\tw.buf.WriteByte('{')\n\tfor i, f := range fields {\n")
 	b.WriteString("\t\tif len(f.Deferrables) > 0 {\n\t\t\treturn false\n\t\t}\n")
-	b.WriteString("\t\tif i > 0 {\n\t\t\tw.buf.WriteByte(',')\n\t\t}\n\t\tw.buf.WriteString(keys[i])\n\t\tswitch f.Name {\n")
+	b.WriteString("\t\tif i > 0 {\n\t\t\tw.buf.WriteByte(',')\n\t\t}\n\t\tw.member(f.Alias)\n\t\tswitch f.Name {\n")
 	fmt.Fprintf(b, "\t\tcase \"__typename\":\n\t\t\tw.str(%q)\n", o.Name)
 	for _, f := range o.Fields {
 		if strings.HasPrefix(f.Name, "__") {
