@@ -1,15 +1,15 @@
-// Command profserve serves the subgraph's GraphQL handler as `shop serve`
-// wires it (the same gqlhttp.NewHandler, loaders and metrics, request ids, the
-// default limits) with net/http/pprof on /debug/pprof/, for profiling under
-// the benchmark's load. It lives in bench/ so that the product never exposes
-// pprof: `go run ./bench/cmd/bench -pprof DIR` runs it in place of shop serve.
+// Command profserve serves the subgraph's routes as `shop serve` builds them
+// (internal/server's Handler: the same GraphQL handler, loaders and metrics,
+// request ids, the default limits) with net/http/pprof on /debug/pprof/, for
+// profiling under the benchmark's load. It lives in bench/ so that the
+// product never exposes pprof: `go run ./bench/cmd/bench -pprof DIR` runs it
+// in place of shop serve.
 //
 //	profserve -db file:bench.db [-addr 127.0.0.1:0]
 package main
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"os"
@@ -17,16 +17,15 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/shop-subgraph/shop/bench/internal/serve"
-	"github.com/shop-subgraph/shop/internal/gqlhttp"
 	"github.com/shop-subgraph/shop/internal/metrics"
-	"github.com/shop-subgraph/shop/internal/requestid"
+	"github.com/shop-subgraph/shop/internal/server"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
 func main() { serve.Main("profserve", run) }
 
 func run(ctx context.Context, db, addr string) error {
-	logger := slog.New(requestid.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))
+	logger := server.NewLogger(os.Stderr, false)
 	m := metrics.New()
 	st, err := store.Open(ctx, db, store.WithObserver(m))
 	if err != nil {
@@ -34,14 +33,12 @@ func run(ctx context.Context, db, addr string) error {
 	}
 	defer st.Close()
 	m.RegisterDBPools(st.Pools())
-	gql := gqlhttp.NewHandler(gqlhttp.Options{Store: st, Logger: logger, Loaders: m, Operations: m})
 	mux := http.NewServeMux()
-	mux.Handle("/query", m.Instrument("/query", gql))
-	mux.Handle("GET /metrics", m.Handler())
+	mux.Handle("/", server.Handler(st, m, logger, server.Config{DB: db}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	return serve.Run(ctx, addr, requestid.Middleware(mux), logger, "pprof", "/debug/pprof/")
+	return serve.Run(ctx, addr, mux, logger, "pprof", "/debug/pprof/")
 }

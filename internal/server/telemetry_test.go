@@ -1,8 +1,7 @@
-package main
+package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,14 +20,12 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
 
-	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/store"
 	"github.com/shop-subgraph/shop/internal/storetest"
 	"github.com/shop-subgraph/shop/internal/telemetry"
+	"github.com/shop-subgraph/shop/internal/telemetry/telemetrytest"
 )
 
 // timeline is a timeline's _entities call as a gateway sends it, with tweet
@@ -51,23 +47,19 @@ func timelineBody(t *testing.T) []byte {
 	return b
 }
 
-// tracedServer serves routes with tracing on tp, over the demo data.
+// tracedServer serves Handler with tracing on tel, over the demo data.
 func tracedServer(t testing.TB, tel *telemetry.Telemetry, logs io.Writer) (*httptest.Server, *metrics.Metrics) {
 	t.Helper()
-	c := serveConfig{telemetry: tel}
+	c := Config{Telemetry: tel}
 	if storetest.Backend() == "postgres" {
-		c.db = "postgres://" // only what dbSystem reads
+		c.DB = "postgres://" // only what DBSystem reads
 	}
 	m := metrics.New()
-	st := storetest.Open(t, store.WithObserver(tel.Observe(m, dbSystem(c.db))))
+	st := storetest.Open(t, store.WithObserver(tel.Observe(m, DBSystem(c.DB))))
 	if err := seedDemo(context.Background(), st, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
-	logger, err := newLogger("json", logs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(routes(st, m, logger, c))
+	srv := httptest.NewServer(Handler(st, m, NewLogger(logs, true), c))
 	t.Cleanup(srv.Close)
 	return srv, m
 }
@@ -291,7 +283,7 @@ func TestTracesContinueTheGatewaysTrace(t *testing.T) {
 		// A line logged with a traced request's context carries its trace
 		// beside its request id.
 		logs.Reset()
-		logger, _ := newLogger("json", &logs)
+		logger := NewLogger(&logs, true)
 		sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: traceID, SpanID: trace.SpanID{3}, TraceFlags: trace.FlagsSampled})
 		logger.InfoContext(trace.ContextWithSpanContext(context.Background(), sc), "handled")
 		if !strings.Contains(logs.String(), `"trace_id":"`+traceID.String()+`","span_id":"`+sc.SpanID().String()+`"`) {
@@ -300,106 +292,11 @@ func TestTracesContinueTheGatewaysTrace(t *testing.T) {
 	})
 }
 
-// TestImportTransactionSpan: the import's write transaction is a span,
-// with its statements under it, when the import runs under a recording span.
-func TestImportTransactionSpan(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	tel := telemetry.New(tp)
-	st := storetest.Open(t, store.WithObserver(tel.Observe(metrics.New(), telemetry.SQLite)))
-	ctx, root := tp.Tracer("test").Start(context.Background(), "import command")
-	if _, err := catalog.Import(ctx, st, []catalog.Source{catalog.Demo()}, nil); err != nil {
-		t.Fatal(err)
-	}
-	root.End()
-	tr := treeOf(exp.GetSpans(), root.SpanContext().TraceID())
-	tx := tr.one(t, "import transaction")
-	if tr.parentName(tx) != "import command" {
-		t.Errorf("transaction's parent is %q", tr.parentName(tx))
-	}
-	for _, name := range []string{"begin", "commit"} {
-		if s := tr.one(t, name); tr.parentName(s) != "import transaction" {
-			t.Errorf("%s's parent is %q, want the transaction", name, tr.parentName(s))
-		}
-	}
-}
-
-// otlpReceiver is an OTLP/HTTP traces endpoint: it decodes each export
-// request's protobuf.
-type otlpReceiver struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []*collectortrace.ExportTraceServiceRequest
-}
-
-func newOTLPReceiver(t *testing.T) *otlpReceiver {
-	r := &otlpReceiver{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path != "/v1/traces" || req.Header.Get("Content-Type") != "application/x-protobuf" {
-			t.Errorf("export to %s as %s, want /v1/traces as application/x-protobuf", req.URL.Path, req.Header.Get("Content-Type"))
-		}
-		var body io.Reader = req.Body
-		if req.Header.Get("Content-Encoding") == "gzip" {
-			gz, err := gzip.NewReader(req.Body)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			body = gz
-		}
-		b, _ := io.ReadAll(body)
-		var er collectortrace.ExportTraceServiceRequest
-		if err := proto.Unmarshal(b, &er); err != nil {
-			t.Errorf("export request: %v", err)
-		}
-		r.mu.Lock()
-		r.requests = append(r.requests, &er)
-		r.mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		out, _ := proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
-		w.Write(out)
-	}))
-	t.Cleanup(r.Close)
-	return r
-}
-
-// spans returns the names of the spans received in trace id, and the
-// service.name of their resource.
-func (r *otlpReceiver) spans(id trace.TraceID) (names []string, service string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, er := range r.requests {
-		for _, rs := range er.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					if !bytes.Equal(s.TraceId, id[:]) {
-						continue
-					}
-					names = append(names, s.Name)
-					for _, a := range rs.Resource.GetAttributes() {
-						if a.Key == "service.name" {
-							service = a.Value.GetStringValue()
-						}
-					}
-				}
-			}
-		}
-	}
-	slices.Sort(names)
-	return names, service
-}
-
-func (r *otlpReceiver) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.requests)
-}
-
 // TestTracesExportedOverOTLP configures tracing as an operator does, with
 // OTEL_* variables only, and finds the request's spans in an OTLP/HTTP
 // receiver under the trace its traceparent named.
 func TestTracesExportedOverOTLP(t *testing.T) {
-	recv := newOTLPReceiver(t)
+	recv := telemetrytest.NewReceiver(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.URL)
 	t.Setenv("OTEL_SERVICE_NAME", "shop-under-test")
 	t.Setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
@@ -417,7 +314,7 @@ func TestTracesExportedOverOTLP(t *testing.T) {
 	if err := tel.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	names, service := recv.spans(traceID)
+	names, service := recv.Spans(traceID)
 	want := []string{"POST /query", "_entities", "featured_cards_by_shop_ids", "loader featured_products", "loader shop_by_owner", "query Timeline", "shops_by_owner_ids", "write response"}
 	if !slices.Equal(names, want) || service != "shop-under-test" {
 		t.Errorf("received spans %q of service %q, want %q of shop-under-test", names, service, want)
@@ -428,7 +325,7 @@ func TestTracesExportedOverOTLP(t *testing.T) {
 // installed and nothing is exported; a protocol the exporter lacks is an
 // error at start.
 func TestTracingOff(t *testing.T) {
-	recv := newOTLPReceiver(t)
+	recv := telemetrytest.NewReceiver(t)
 	for _, tt := range []struct {
 		name string
 		env  map[string]string
@@ -453,7 +350,7 @@ func TestTracingOff(t *testing.T) {
 			srv, _ := tracedServer(t, tel, io.Discard)
 			postTraced(t, srv.URL, trace.TraceID{1}, trace.SpanID{1}, timelineBody(t), nil)
 			tel.Shutdown(context.Background())
-			if n := recv.count(); n != 0 {
+			if n := recv.Count(); n != 0 {
 				t.Errorf("%d export requests, want none", n)
 			}
 		})
@@ -544,41 +441,4 @@ func (s *syncBuffer) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.b.Reset()
-}
-
-// TestImportCommandTraced: shop import, configured by the OTEL_* variables
-// as serve is, exports the command's span with its transaction and
-// statements under it, in one trace.
-func TestImportCommandTraced(t *testing.T) {
-	recv := newOTLPReceiver(t)
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.URL)
-	db := "file:" + filepath.Join(t.TempDir(), "shop.db")
-	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"import", "-db", db, "internal/catalog/demo.jsonl"}, os.Getenv, &stdout, &stderr); err != nil {
-		t.Fatalf("%v: %s", err, stderr.String())
-	}
-	recv.mu.Lock()
-	defer recv.mu.Unlock()
-	traces := map[string][]string{}
-	for _, er := range recv.requests {
-		for _, rs := range er.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					id := fmt.Sprintf("%x", s.TraceId)
-					traces[id] = append(traces[id], s.Name)
-				}
-			}
-		}
-	}
-	var names []string
-	for _, n := range traces {
-		if slices.Contains(n, "shop import") {
-			names = n
-		}
-	}
-	for _, want := range []string{"shop import", "import transaction", "begin", "upsert_shop", "commit"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("the import's trace has spans %q, want among them %q (traces: %d)", names, want, len(traces))
-		}
-	}
 }

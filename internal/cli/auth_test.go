@@ -1,17 +1,14 @@
-package main
+package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +16,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/storetest"
@@ -30,7 +26,7 @@ const testSecret = "0123456789abcdef0123456789abcdef"
 func TestTokenCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	vars := map[string]string{"SHOP_JWT_SECRET": testSecret, "SHOP_JWT_ISSUER": "https://id.example"}
-	err := run(context.Background(), []string{"token", "-sub", "1001", "-scope", "shop:admin", "-ttl", "10m"}, env(vars), &stdout, &stderr)
+	err := Run(context.Background(), []string{"token", "-sub", "1001", "-scope", "shop:admin", "-ttl", "10m"}, env(vars), &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("token: %v\n%s", err, stderr.String())
 	}
@@ -56,110 +52,12 @@ func TestTokenCommand(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout bytes.Buffer
-			err := run(context.Background(), tt.args, env(tt.vars), &stdout, io.Discard)
+			err := Run(context.Background(), tt.args, env(tt.vars), &stdout, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || stdout.Len() > 0 {
 				t.Errorf("error %v, stdout %q: want an error mentioning %q and no token", err, stdout.String(), tt.want)
 			}
 		})
 	}
-}
-
-func TestImportCatalogCommand(t *testing.T) {
-	db := storetest.DSN(t)
-	ctx := context.Background()
-	var stdout, stderr bytes.Buffer
-	sample := "internal/catalog/testdata/catalog.csv"
-	err := run(ctx, []string{"import-catalog", "-profile", "7", "-db", db, sample}, env(nil), &stdout, &stderr)
-	if err == nil || !strings.Contains(err.Error(), `profile "7" has no shop`) {
-		t.Fatalf("no shop: %v", err)
-	}
-	shop := filepath.Join(t.TempDir(), "shop.jsonl")
-	os.WriteFile(shop, []byte(`{"profileId":"7","name":"Seven","storeUrl":"https://seven.example","products":[]}`+"\n"), 0o644)
-	if err := run(ctx, []string{"import", "-db", db, shop}, env(nil), io.Discard, &stderr); err != nil {
-		t.Fatal(err)
-	}
-	if err := run(ctx, []string{"import-catalog", "-profile", "7", "-db", db, sample}, env(nil), &stdout, &stderr); err != nil {
-		t.Fatalf("import-catalog: %v\n%s", err, stderr.String())
-	}
-	if !strings.Contains(stdout.String(), "imported 6 products (6 new) into the shop of profile 7") {
-		t.Errorf("stdout %q", stdout.String())
-	}
-	bad := filepath.Join(t.TempDir(), "bad.csv")
-	os.WriteFile(bad, []byte("id,title,price,link,image_link\nA,T,1.001 USD,https://a.example/,https://a.example/i\n"), 0o644)
-	stderr.Reset()
-	err = run(ctx, []string{"import-catalog", "-profile", "7", "-db", db, bad}, env(nil), io.Discard, &stderr)
-	if err == nil || !strings.Contains(stderr.String(), "bad.csv:2: price: must have at most 2 decimal places for USD") || !strings.Contains(stderr.String(), "nothing imported: 1 problem(s)") {
-		t.Errorf("bad file: %v, stderr %q", err, stderr.String())
-	}
-	if err := run(ctx, []string{"import-catalog", "-db", db, sample}, env(nil), io.Discard, io.Discard); err == nil {
-		t.Error("import-catalog without -profile succeeded")
-	}
-}
-
-// startServe runs the serve command with vars and returns its base URL and
-// its log lines (JSON) up to "serving".
-func startServe(t *testing.T, vars map[string]string) (string, []map[string]any) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	if vars["DATABASE_URL"] == "" {
-		vars["DATABASE_URL"] = storetest.DSN(t)
-	}
-	vars["SHOP_ADDR"] = "127.0.0.1:0"
-	vars["SHOP_LOG_FORMAT"] = "json"
-	go func() {
-		err := run(ctx, nil, env(vars), io.Discard, pw)
-		pw.Close()
-		done <- err
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	logs := make(chan []map[string]any, 1)
-	go func() {
-		var lines []map[string]any
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var l map[string]any
-			json.Unmarshal(sc.Bytes(), &l)
-			lines = append(lines, l)
-			if l["msg"] == "serving" {
-				logs <- lines
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case lines := <-logs:
-		return "http://" + lines[len(lines)-1]["addr"].(string), lines
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	return "", nil
-}
-
-func graphQL(t *testing.T, base, token, query string) string {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, _ := http.NewRequest(http.MethodPost, base+"/query", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return string(b)
 }
 
 // TestServeDevTokens: with no key configured, serve logs a warning and a
@@ -228,10 +126,10 @@ func TestServeAuthConfigErrors(t *testing.T) {
 		"short secret":    {map[string]string{"SHOP_JWT_SECRET": "short"}, "at least 32 bytes"},
 		"secret and key":  {map[string]string{"SHOP_JWT_SECRET": testSecret, "SHOP_JWT_PUBLIC_KEY": keyFile}, "not both"},
 		"missing key":     {map[string]string{"SHOP_JWT_PUBLIC_KEY": filepath.Join(t.TempDir(), "nope.pem")}, "-jwt-public-key"},
-		"not a key (PEM)": {map[string]string{"SHOP_JWT_PUBLIC_KEY": "go.mod"}, "SHOP_JWT_PUBLIC_KEY"},
+		"not a key (PEM)": {map[string]string{"SHOP_JWT_PUBLIC_KEY": "cli.go"}, "SHOP_JWT_PUBLIC_KEY"},
 	} {
 		tt.vars["DATABASE_URL"] = storetest.DSN(t)
-		err := run(context.Background(), []string{"serve"}, env(tt.vars), io.Discard, io.Discard)
+		err := Run(context.Background(), []string{"serve"}, env(tt.vars), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: %v, want an error naming %q", name, err, tt.want)
 		}
