@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -43,7 +44,13 @@ type Entities struct {
 
 	shapes map[string]entityShape
 	types  string // the entities' names, for messages
+	// bytesPerRep is what the direct path's last answer took a
+	// representation, to size the next one's buffer.
+	bytesPerRep atomic.Int64
 }
+
+// maxPresize bounds the buffer the direct path sizes ahead of an answer.
+const maxPresize = 256 << 10
 
 var _ interface {
 	graphql.HandlerExtension
