@@ -1,7 +1,7 @@
 // Federation through real gateways (issues 3 and 14): the Shop subgraph built
 // from this tree and the accounts/tweets stand-in, behind Apollo Gateway and
 // behind Hive Gateway, all on loopback. Both gateways get the same tests.
-// Answers are checked against graph/testdata/shops.jsonl (see
+// Answers are checked against internal/graphtest/shops.jsonl (see
 // lib/testdata.mjs), statement counts against the subgraph's /metrics.
 
 import assert from 'node:assert/strict';

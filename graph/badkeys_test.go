@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
 
 // Keys from outside that no row can hold: a profile id or a tweet's author
@@ -13,7 +15,7 @@ import (
 // and nothing is an internal error, on SQLite and on PostgreSQL.
 
 // noInternalErrors fails t on any error coded INTERNAL_SERVER_ERROR.
-func noInternalErrors(t *testing.T, errs []gqlError) {
+func noInternalErrors(t *testing.T, errs []graphtest.Error) {
 	t.Helper()
 	for _, e := range errs {
 		if e.Extensions["code"] == "INTERNAL_SERVER_ERROR" {
@@ -23,18 +25,18 @@ func noInternalErrors(t *testing.T, errs []gqlError) {
 }
 
 func TestEntitiesWithNULKeys(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) {
 	  ... on Profile { id shop { name } } ... on Tweet { id shop { name } } } }`
 	reps := []any{
-		profileRep("2001"),
-		profileRep("20\u000001"),
-		profileRep("2002"),
-		profileRep("\u0000"),
+		graphtest.ProfileRep("2001"),
+		graphtest.ProfileRep("20\u000001"),
+		graphtest.ProfileRep("2002"),
+		graphtest.ProfileRep("\u0000"),
 		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2002"}},
 		map[string]any{"__typename": "Tweet", "id": "t2", "author": map[string]any{"id": "2002\u0000"}},
 	}
-	r, _ := s.post(t, q, map[string]any{"reps": reps})
+	r, _ := s.Post(t, q, map[string]any{"reps": reps})
 	noInternalErrors(t, r.Errors)
 	if len(r.Errors) > 0 {
 		t.Errorf("errors: %+v, want none", r.Errors)
@@ -66,16 +68,16 @@ func TestEntitiesWithNULKeys(t *testing.T) {
 // has no shop (myShop is null) and cannot create one (a user error, not an
 // internal error).
 func TestNULSub(t *testing.T) {
-	s := newTestServer(t, withTokens(t))
-	auth := map[string]string{"Authorization": "Bearer " + token(t, "20\x0001")}
+	s := graphtest.NewServer(t, graphtest.WithTokens(t))
+	auth := map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "20\x0001")}
 
-	r, _ := s.postHeaders(t, auth, `{ myShop { name } }`, nil)
+	r, _ := s.PostHeaders(t, auth, `{ myShop { name } }`, nil)
 	noInternalErrors(t, r.Errors)
 	if len(r.Errors) > 0 || string(r.Data) != `{"myShop":null}` {
 		t.Errorf("myShop: %s %+v, want null without errors", r.Data, r.Errors)
 	}
 
-	r, _ = s.postHeaders(t, auth, createShop, map[string]any{"input": map[string]any{"name": "Nul", "storeUrl": "https://nul.example"}})
+	r, _ = s.PostHeaders(t, auth, createShop, map[string]any{"input": map[string]any{"name": "Nul", "storeUrl": "https://nul.example"}})
 	noInternalErrors(t, r.Errors)
 	var got struct {
 		CreateShop struct {

@@ -4,40 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/shop-subgraph/shop/internal/gqlhttp"
-	"github.com/shop-subgraph/shop/internal/metrics"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
-
-func withCache(maxAge time.Duration) func(*gqlhttp.Options) {
-	return func(o *gqlhttp.Options) { o.Cache.MaxAge = maxAge }
-}
-
-// bothPaths returns two servers over one store, with the direct path on
-// and off, with opts.
-func bothPaths(t *testing.T, opts ...func(*gqlhttp.Options)) [2]*testServer {
-	t.Helper()
-	direct := newTestServer(t, opts...)
-	o := gqlhttp.Options{Store: direct.store, Loaders: direct.metrics, Operations: metrics.New(), NoDirectPath: true}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	executor := &testServer{Server: httptest.NewServer(gqlhttp.NewHandler(o)), metrics: direct.metrics, store: direct.store}
-	t.Cleanup(executor.Close)
-	return [2]*testServer{direct, executor}
-}
 
 // TestCacheControl: every response has the Cache-Control its fields'
 // hints and the rules give it, on both execution paths.
 func TestCacheControl(t *testing.T) {
-	servers := bothPaths(t, withTokens(t), withCache(time.Hour))
-	owner := map[string]string{"Authorization": "Bearer " + token(t, "2004")}
+	servers := graphtest.BothPaths(t, graphtest.WithTokens(t), graphtest.WithCache(time.Hour))
+	owner := map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2004")}
 	tweets := []any{
 		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
 		map[string]any{"__typename": "Tweet", "id": "t2", "author": map[string]any{"id": "2004"}},
@@ -53,15 +32,15 @@ func TestCacheControl(t *testing.T) {
 		{"an anonymous timeline", timeline, map[string]any{"r": tweets}, nil, "public, max-age=300"},
 		{"a timeline read with a token, answered as to anyone", timeline, map[string]any{"r": tweets}, owner, "public, max-age=300"},
 		{"the owner's preview of a draft", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name status } } } }`,
-			map[string]any{"r": []any{profileRep("2004")}}, owner, "private, max-age=300"},
+			map[string]any{"r": []any{graphtest.ProfileRep("2004")}}, owner, "private, max-age=300"},
 		{"another viewer's profile, with a token", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name status } } } }`,
-			map[string]any{"r": []any{profileRep("2001"), profileRep("2002")}}, owner, "public, max-age=300"},
+			map[string]any{"r": []any{graphtest.ProfileRep("2001"), graphtest.ProfileRep("2002")}}, owner, "public, max-age=300"},
 		{"a draft hidden from another signed-in viewer, whose answer turned on the token", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`,
-			map[string]any{"r": []any{profileRep("2004")}}, map[string]string{"Authorization": "Bearer " + token(t, "2001")}, "private, max-age=300"},
+			map[string]any{"r": []any{graphtest.ProfileRep("2004")}}, map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2001")}, "private, max-age=300"},
 		{"a draft hidden from an anonymous viewer", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`,
-			map[string]any{"r": []any{profileRep("2004")}}, nil, "public, max-age=300"},
+			map[string]any{"r": []any{graphtest.ProfileRep("2004")}}, nil, "public, max-age=300"},
 		{"a profile's id beside a shop, signed in: its shop is not asked, so not private", `query($r: [_Any!]!) { _entities(representations: $r) { ... on Shop { name } ... on Profile { id } } }`,
-			map[string]any{"r": []any{profileRep("2004"), map[string]any{"__typename": "Shop", "id": "1"}}}, map[string]string{"Authorization": "Bearer " + token(t, "2001")}, "public, max-age=300"},
+			map[string]any{"r": []any{graphtest.ProfileRep("2004"), map[string]any{"__typename": "Shop", "id": "1"}}}, map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2001")}, "public, max-age=300"},
 		{"myShop", `{ myShop { name } }`, nil, owner, "private, max-age=60"},
 		{"insights", `{ shop(id: "1") { name insights(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z") { clicks } } }`, nil, nil, "private, max-age=60"},
 		{"a catalogue page", `{ shops(first: 2) { nodes { name products(first: 2) { nodes { sku image { url } } pageInfo { hasNextPage } totalCount } } } }`, nil, nil, "public, max-age=300"},
@@ -76,7 +55,7 @@ func TestCacheControl(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			for i, s := range servers {
-				_, _, h := rawPostHeader(t, s, tt.headers, tt.query, tt.vars)
+				_, _, h := s.PostRaw(t, tt.headers, tt.query, tt.vars)
 				if got := h.Get("Cache-Control"); got != tt.want {
 					t.Errorf("%s: Cache-Control %q, want %q", []string{"direct path", "executor"}[i], got, tt.want)
 				}
@@ -84,7 +63,7 @@ func TestCacheControl(t *testing.T) {
 		})
 	}
 	t.Run("a traced request", func(t *testing.T) {
-		_, _, h := rawPostHeader(t, servers[0], map[string]string{"Apollo-Federation-Include-Trace": "ftv1"}, timeline, map[string]any{"r": tweets})
+		_, _, h := servers[0].PostRaw(t, map[string]string{"Apollo-Federation-Include-Trace": "ftv1"}, timeline, map[string]any{"r": tweets})
 		if got := h.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("Cache-Control %q, want no-store", got)
 		}
@@ -101,107 +80,40 @@ func TestCacheControl(t *testing.T) {
 	})
 }
 
-// TestCacheControlBounds: -cache-max-age bounds every response, 0 caches
-// nothing; -cache-default-max-age gives unhinted fields their max-age.
-func TestCacheControlBounds(t *testing.T) {
-	const q = `{ shop(id: "1") { name } }`
-	for _, tt := range []struct {
-		name string
-		opt  func(*gqlhttp.Options)
-		want string
-	}{
-		{"bounded", withCache(time.Minute), "public, max-age=60"},
-		{"off", withCache(0), "no-store"},
-		{"a default for unhinted fields", func(o *gqlhttp.Options) {
-			o.Cache = gqlhttp.CacheOptions{MaxAge: time.Hour, DefaultMaxAge: 30 * time.Second}
-		}, "public, max-age=30"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newTestServer(t, tt.opt)
-			query := q
-			if tt.name == "a default for unhinted fields" {
-				query = `{ shop(id: "1") { name } _service { sdl } }`
-			}
-			_, _, h := rawPostHeader(t, s, nil, query, nil)
-			if got := h.Get("Cache-Control"); got != tt.want {
-				t.Errorf("Cache-Control %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 // TestCacheVaryAuthorization: an anonymous answer that hides a shop its
 // owner would see as a preview is public, and varies by Authorization.
 func TestCacheVaryAuthorization(t *testing.T) {
 	q := `query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`
-	for i, s := range bothPaths(t, withTokens(t), withCache(time.Hour)) {
-		_, _, h := rawPostHeader(t, s, nil, q, map[string]any{"r": []any{profileRep("2004")}})
+	for i, s := range graphtest.BothPaths(t, graphtest.WithTokens(t), graphtest.WithCache(time.Hour)) {
+		_, _, h := s.PostRaw(t, nil, q, map[string]any{"r": []any{graphtest.ProfileRep("2004")}})
 		if got := h.Get("Cache-Control"); got != "public, max-age=300" || !slices.Contains(h.Values("Vary"), "Authorization") {
 			t.Errorf("server %d: Cache-Control %q, Vary %q; want public and Vary: Authorization", i, got, h.Values("Vary"))
 		}
-		_, _, h = rawPostHeader(t, s, nil, q, map[string]any{"r": []any{profileRep("2001")}})
+		_, _, h = s.PostRaw(t, nil, q, map[string]any{"r": []any{graphtest.ProfileRep("2001")}})
 		if slices.Contains(h.Values("Vary"), "Authorization") {
 			t.Errorf("server %d: an active shop's answer varies by Authorization", i)
 		}
 	}
 }
 
-// TestCacheVary: where the rollout rules restrict a dimension, the answer
-// depends on the viewer's header for it, and Vary says so.
-func TestCacheVary(t *testing.T) {
-	for i, s := range bothPaths(t, withRollout(t, "US", "", "ios", ""), withCache(time.Hour)) {
-		_, _, h := rawPostHeader(t, s, map[string]string{"X-Viewer-Country": "US", "X-Client-Platform": "ios"},
-			`query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name } } } }`, map[string]any{"r": []any{profileRep("2001")}})
-		if got, want := h.Values("Vary"), []string{"X-Viewer-Country", "X-Client-Platform"}; !slices.Equal(got, want) {
-			t.Errorf("server %d: Vary %q, want %q", i, got, want)
-		}
-	}
-}
-
-// TestCacheETag: a GET query's response has an ETag; the same request
-// with If-None-Match gets 304 and no body.
-func TestCacheETag(t *testing.T) {
-	s := newTestServer(t, withCache(time.Hour))
-	u := s.URL + "?query=" + url.QueryEscape(`{ shop(id: "1") { name } }`)
-	res, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	etag := res.Header.Get("ETag")
-	if res.StatusCode != http.StatusOK || etag == "" {
-		t.Fatalf("status %d, ETag %q", res.StatusCode, etag)
-	}
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	req.Header.Set("If-None-Match", etag)
-	res, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusNotModified {
-		t.Errorf("If-None-Match: status %d, want 304", res.StatusCode)
-	}
-}
-
 // TestCacheTagsAndInvalidation: an _entities response names each entity's
 // cache tags; a mutation's response names what it changed.
 func TestCacheTagsAndInvalidation(t *testing.T) {
-	for i, s := range bothPaths(t, withTokens(t), withCache(time.Hour)) {
+	for i, s := range graphtest.BothPaths(t, graphtest.WithTokens(t), graphtest.WithCache(time.Hour)) {
 		reps := []any{
 			map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
-			profileRep("2099"),
+			graphtest.ProfileRep("2099"),
 			map[string]any{"__typename": "Shop", "id": "1"},
 			map[string]any{"__typename": "Product", "id": "2"},
 		}
-		r, _ := s.post(t, `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Tweet { shop { name } } } }`, map[string]any{"r": reps})
+		r, _ := s.Post(t, `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Tweet { shop { name } } } }`, map[string]any{"r": reps})
 		got := fmt.Sprint(r.Extensions["apolloEntityCacheTags"])
 		if want := "[[shop-1] [profile-2099] [shop-1] [product-2 shop-1]]"; got != want {
 			t.Errorf("server %d: apolloEntityCacheTags %s, want %s", i, got, want)
 		}
 	}
-	s := newTestServer(t, withTokens(t), withCache(time.Hour))
-	r := postWith(t, s.URL, "Bearer "+token(t, "2001"), `mutation { updateShop(input: {shopId: "1", name: "Acme Two"}) { userErrors { code } } }`, nil)
+	s := graphtest.NewServer(t, graphtest.WithTokens(t), graphtest.WithCache(time.Hour))
+	r := postWith(t, s.URL, "Bearer "+graphtest.Token(t, "2001"), `mutation { updateShop(input: {shopId: "1", name: "Acme Two"}) { userErrors { code } } }`, nil)
 	inv, _ := json.Marshal(r.Extensions["invalidation"])
 	if want := `[{"key":{"id":"1"},"kind":"entity","subgraph":"shop","type":"Shop"},{"key":{"id":"2001"},"kind":"entity","subgraph":"shop","type":"Profile"}]`; string(inv) != want {
 		t.Errorf("invalidation %s, want %s", inv, want)

@@ -14,6 +14,7 @@ import (
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/gqlhttp"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 	"github.com/shop-subgraph/shop/internal/store"
 	"github.com/shop-subgraph/shop/internal/storetest"
 )
@@ -35,10 +36,8 @@ func TestConcurrentWrites(t *testing.T) {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := catalog.ImportFiles(ctx, st, []string{"testdata/shops.jsonl"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	v, err := auth.NewVerifier(auth.Config{Secret: testSecret})
+	graphtest.LoadShops(t, st)
+	v, err := auth.NewVerifier(auth.Config{Secret: graphtest.Secret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +45,13 @@ func TestConcurrentWrites(t *testing.T) {
 	t.Cleanup(srv.Close)
 	s := &merchantServer{Server: srv, store: st}
 
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	var own []string
 	for _, id := range ids(shop) {
 		own = append(own, id)
 	}
-	foreign := ids(s.myShop(t, token(t, "2002")))["J1"]
+	foreign := ids(s.myShop(t, graphtest.Token(t, "2002")))["J1"]
 
 	const workers, rounds = 24, 15
 	var wg sync.WaitGroup
@@ -142,7 +141,7 @@ func TestConcurrentWrites(t *testing.T) {
 					}
 					var ents struct{ Entities []any }
 					post(`query($r: [_Any!]!) { entities: _entities(representations: $r) { ... on Profile { shop { featuredProducts { sku } } } } }`,
-						map[string]any{"r": []any{profileRep("2001"), profileRep("2002")}}, &ents)
+						map[string]any{"r": []any{graphtest.ProfileRep("2001"), graphtest.ProfileRep("2002")}}, &ents)
 				}
 			}
 		}()
@@ -208,13 +207,13 @@ func TestConcurrentWrites(t *testing.T) {
 }
 
 type result struct {
-	response
+	graphtest.Response
 	err error
 }
 
 // postWithErr is postWith for goroutines: it returns its failure instead of
 // ending the test.
 func postWithErr(url, authorization, query string, vars map[string]any) result {
-	r, err := postTo(url, authHeader(authorization), query, vars)
-	return result{response: r, err: err}
+	r, err := graphtest.PostTo(url, authHeader(authorization), query, vars)
+	return result{Response: r, err: err}
 }

@@ -2,17 +2,12 @@ package graph_test
 
 import (
 	"bytes"
-	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/shop-subgraph/shop/internal/gqlhttp"
-	"github.com/shop-subgraph/shop/internal/metrics"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
 
 // TestDirectPathAnswersAsGqlgen: the direct path (graph/direct.go) answers
@@ -24,16 +19,11 @@ import (
 // the rollout rules and the owner preview treat differently; and requests it
 // must leave to gqlgen (other entities, fields it does not write, bad input).
 func TestDirectPathAnswersAsGqlgen(t *testing.T) {
-	opts := []func(*gqlhttp.Options){withRollout(t, "", "", "", "2001,2002,2003,2004"), withTokens(t), withCache(time.Hour)}
-	direct := newTestServer(t, opts...)
-	// The same store (rows, timestamps, statement counter), the direct path off.
-	executorCalls := metrics.New()
-	o := gqlhttp.Options{Store: direct.store, Loaders: direct.metrics, Operations: executorCalls, NoDirectPath: true}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	executor := &testServer{Server: httptest.NewServer(gqlhttp.NewHandler(o)), metrics: direct.metrics, store: direct.store}
-	t.Cleanup(executor.Close)
+	// The same store (rows, timestamps, statement counter), the direct path
+	// off on the second, which counts its operations apart.
+	servers := graphtest.BothPaths(t, graphtest.WithRollout(t, "", "", "", "2001,2002,2003,2004"), graphtest.WithTokens(t), graphtest.WithCache(time.Hour))
+	direct, executor := servers[0], servers[1]
+	executorCalls := executor.Operations
 
 	const product = `id sku title description url image { url altText width height __typename } price { amount currencyCode }
 	  compareAtPrice { amount currencyCode } availability condition brand createdAt updatedAt __typename`
@@ -45,7 +35,7 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 	profile := func(id any) map[string]any { return map[string]any{"__typename": "Profile", "id": id} }
 	timeline := []any{tweet("t1", "2001"), tweet("t2", "2005"), tweet("t3", "2002"), tweet("t4", "2001"),
 		tweet("t5", "9999"), tweet("t6", "2004"), tweet("t7", "2003"), profile("2001"), profile("2004"), profile(2002)}
-	owner := map[string]string{"Authorization": "Bearer " + token(t, "2004")}
+	owner := map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2004")}
 
 	for _, tt := range []struct {
 		name    string
@@ -107,9 +97,9 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 			if _, ok := vars["reps"]; !ok {
 				vars["reps"] = timeline
 			}
-			before := direct.metrics.EntitiesCalls("direct")
-			got, gotStmts, gotHeader := rawPostHeader(t, direct, tt.headers, tt.query, vars)
-			want, wantStmts, wantHeader := rawPostHeader(t, executor, tt.headers, tt.query, vars)
+			before := direct.Metrics.EntitiesCalls("direct")
+			got, gotStmts, gotHeader := direct.PostRaw(t, tt.headers, tt.query, vars)
+			want, wantStmts, wantHeader := executor.PostRaw(t, tt.headers, tt.query, vars)
 			if !bytes.Equal(got, want) {
 				t.Errorf("direct path:\n%s\ngqlgen:\n%s", got, want)
 			}
@@ -118,14 +108,14 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 					t.Errorf("%s: %q on the direct path, %q through gqlgen", h, g, w)
 				}
 			}
-			if err := checkJSON(got); err != nil {
+			if err := graphtest.CheckJSON(got); err != nil {
 				t.Errorf("direct path: %v:\n%s", err, got)
 			}
 			if gotStmts != wantStmts {
 				t.Errorf("%d statements on the direct path, %d through gqlgen", gotStmts, wantStmts)
 			}
 			calls := float64(strings.Count(tt.query, "_entities("))
-			if served := direct.metrics.EntitiesCalls("direct") - before; served != map[bool]float64{true: calls}[tt.direct] {
+			if served := direct.Metrics.EntitiesCalls("direct") - before; served != map[bool]float64{true: calls}[tt.direct] {
 				t.Errorf("the direct path answered %v of %v calls, want it to answer them: %v", served, calls, tt.direct)
 			}
 			if executorCalls.EntitiesCalls("direct") != 0 || executorCalls.EntitiesCalls("executor") == 0 {
@@ -133,30 +123,4 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 			}
 		})
 	}
-}
-
-// rawPostHeader posts a request and returns the response body as sent, the
-// statements it ran and the response's headers.
-func rawPostHeader(t *testing.T, s *testServer, headers map[string]string, query string, vars map[string]any) ([]byte, int, http.Header) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, err := http.NewRequest(http.MethodPost, s.URL, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	before := s.metrics.DBQueries()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("status %d, %v: %s", res.StatusCode, err, out)
-	}
-	return out, int(s.metrics.DBQueries() - before), res.Header
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
 
 const recordEvents = `mutation($events: [ShopEventInput!]!) { recordShopEvents(events: $events) { accepted userErrors { field code message } } }`
@@ -46,13 +48,15 @@ type insightsData struct {
 	}
 }
 
-func (s *testServer) insights(t *testing.T, tok, shopID string, from, to time.Time) insightsData {
+// insights asks s for the shop's insights from from to to, with the bearer
+// token tok ("" for none).
+func insights(t *testing.T, s *graphtest.Server, tok, shopID string, from, to time.Time) insightsData {
 	t.Helper()
 	headers := map[string]string{}
 	if tok != "" {
 		headers["Authorization"] = "Bearer " + tok
 	}
-	r, _ := s.postHeaders(t, headers, insightsQuery, map[string]any{"s": shopID, "from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339)})
+	r, _ := s.PostHeaders(t, headers, insightsQuery, map[string]any{"s": shopID, "from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339)})
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors: %+v", r.Errors)
 	}
@@ -62,11 +66,11 @@ func (s *testServer) insights(t *testing.T, tok, shopID string, from, to time.Ti
 }
 
 func TestRecordShopEvents(t *testing.T) {
-	s := newTestServer(t, withTokens(t))
+	s := graphtest.NewServer(t, graphtest.WithTokens(t))
 	shopID, a1 := shopAndProductIDs(t, s) // profile 2001's shop and its first product, A1
 	now := time.Now().UTC()
 	var got recordPayload
-	s.data(t, recordEvents, map[string]any{"events": []any{
+	s.Data(t, recordEvents, map[string]any{"events": []any{
 		event(a1, "IMPRESSION", now),
 		event("999999", "IMPRESSION", now), // unknown product
 		event(a1, "CLICK", now.Add(-time.Hour)),
@@ -88,7 +92,7 @@ func TestRecordShopEvents(t *testing.T) {
 	if got.RecordShopEvents.Accepted != 4 {
 		t.Errorf("accepted %d, want 4", got.RecordShopEvents.Accepted)
 	}
-	in := s.insights(t, token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now.Add(time.Hour)).Shop.Insights
+	in := insights(t, s, graphtest.Token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now.Add(time.Hour)).Shop.Insights
 	if in == nil || in.Impressions != 3 || in.Clicks != 1 {
 		t.Fatalf("insights %+v, want 3 impressions and 1 click", in)
 	}
@@ -98,11 +102,11 @@ func TestRecordShopEvents(t *testing.T) {
 	for i := range many {
 		many[i] = event(a1, "CLICK", now)
 	}
-	s.data(t, recordEvents, map[string]any{"events": many}, &got)
+	s.Data(t, recordEvents, map[string]any{"events": many}, &got)
 	if got.RecordShopEvents.Accepted != 0 || len(got.RecordShopEvents.UserErrors) != 1 || got.RecordShopEvents.UserErrors[0].Code != "TOO_MANY" {
 		t.Errorf("501 events: %+v, want TOO_MANY and nothing accepted", got.RecordShopEvents)
 	}
-	if in := s.insights(t, token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now.Add(time.Hour)).Shop.Insights; in.Clicks != 1 {
+	if in := insights(t, s, graphtest.Token(t, "2001"), shopID, now.Add(-30*24*time.Hour), now.Add(time.Hour)).Shop.Insights; in.Clicks != 1 {
 		t.Errorf("clicks %d after a refused call, want 1", in.Clicks)
 	}
 	// A bad type is refused by GraphQL's variable validation: 422 with a coded error.
@@ -112,7 +116,7 @@ func TestRecordShopEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var r response
+	var r graphtest.Response
 	json.NewDecoder(res.Body).Decode(&r)
 	if res.StatusCode != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] == nil || !strings.Contains(r.Errors[0].Message, "LIKE") {
 		t.Errorf("type LIKE: %d %+v, want 422 with a coded error naming it", res.StatusCode, r.Errors)
@@ -120,14 +124,14 @@ func TestRecordShopEvents(t *testing.T) {
 }
 
 func TestInsights(t *testing.T) {
-	s := newTestServer(t, withTokens(t))
+	s := graphtest.NewServer(t, graphtest.WithTokens(t))
 	shopID, a1 := shopAndProductIDs(t, s)
 	// Yesterday, so that every event of the day is in the past whatever
 	// the time of day the test runs at.
 	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
 
 	// No events: zero, and a click-through rate of 0, not NaN.
-	in := s.insights(t, token(t, "2001"), shopID, day, day).Shop.Insights
+	in := insights(t, s, graphtest.Token(t, "2001"), shopID, day, day).Shop.Insights
 	if in == nil || in.Impressions != 0 || in.Clicks != 0 || in.ClickThroughRate != 0 || len(in.Products) != 0 {
 		t.Fatalf("empty insights %+v", in)
 	}
@@ -139,7 +143,7 @@ func TestInsights(t *testing.T) {
 				Products struct{ Nodes []struct{ ID string } }
 			}
 		}
-		s.data(t, `query($s: ID!) { shop(id: $s) { products(first: 2) { nodes { id } } } }`, map[string]any{"s": shopID}, &got)
+		s.Data(t, `query($s: ID!) { shop(id: $s) { products(first: 2) { nodes { id } } } }`, map[string]any{"s": shopID}, &got)
 		a2 = got.Shop.Products.Nodes[1].ID
 	}
 	var events []any
@@ -151,16 +155,16 @@ func TestInsights(t *testing.T) {
 	}
 	events = append(events, event(a2, "CLICK", day.Add(-24*time.Hour+time.Minute))) // the day before
 	var rec recordPayload
-	s.data(t, recordEvents, map[string]any{"events": events}, &rec)
+	s.Data(t, recordEvents, map[string]any{"events": events}, &rec)
 	if rec.RecordShopEvents.Accepted != 16 {
 		t.Fatalf("accepted %+v", rec.RecordShopEvents)
 	}
 
-	in = s.insights(t, token(t, "2001"), shopID, day, day.Add(23*time.Hour)).Shop.Insights
+	in = insights(t, s, graphtest.Token(t, "2001"), shopID, day, day.Add(23*time.Hour)).Shop.Insights
 	if in.Impressions != 12 || in.Clicks != 3 || in.ClickThroughRate != 0.25 || len(in.Products) != 1 || in.Products[0].Product.Sku != "A1" {
 		t.Errorf("one day: %+v, want 12 impressions, 3 clicks, CTR 0.25, A1 only", in)
 	}
-	in = s.insights(t, token(t, "staff", "shop:admin"), shopID, day.Add(-24*time.Hour), day).Shop.Insights
+	in = insights(t, s, graphtest.Token(t, "staff", "shop:admin"), shopID, day.Add(-24*time.Hour), day).Shop.Insights
 	if in == nil || in.Clicks != 4 || len(in.Products) != 2 || in.Products[1].Product.Sku != "A2" || in.Products[1].Clicks != 1 || in.Products[1].Impressions != 0 {
 		t.Errorf("staff, two days: %+v", in)
 	}
@@ -169,13 +173,13 @@ func TestInsights(t *testing.T) {
 		t.Errorf("CTR %v, want %v", in.ClickThroughRate, 4.0/12)
 	}
 
-	for who, tok := range map[string]string{"another merchant": token(t, "2002"), "no token": "", "a bad token": "nope"} {
-		if in := s.insights(t, tok, shopID, day, day).Shop.Insights; in != nil {
+	for who, tok := range map[string]string{"another merchant": graphtest.Token(t, "2002"), "no token": "", "a bad token": "nope"} {
+		if in := insights(t, s, tok, shopID, day, day).Shop.Insights; in != nil {
 			t.Errorf("%s sees insights %+v, want null", who, in)
 		}
 	}
 	for name, r := range map[string][2]time.Time{"to before from": {day, day.Add(-24 * time.Hour)}, "over 400 days": {day.Add(-400 * 24 * time.Hour), day}} {
-		r, _ := s.postHeaders(t, map[string]string{"Authorization": "Bearer " + token(t, "2001")}, insightsQuery,
+		r, _ := s.PostHeaders(t, map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2001")}, insightsQuery,
 			map[string]any{"s": shopID, "from": r[0].Format(time.RFC3339), "to": r[1].Format(time.RFC3339)})
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
 			t.Errorf("%s: %+v, want BAD_USER_INPUT", name, r.Errors)
@@ -187,7 +191,7 @@ func TestInsights(t *testing.T) {
 // a call, produce exactly the expected totals (run on SQLite and, with
 // TEST_POSTGRES_DSN, on PostgreSQL).
 func TestRecordShopEventsConcurrent(t *testing.T) {
-	s := newTestServer(t, withTokens(t))
+	s := graphtest.NewServer(t, graphtest.WithTokens(t))
 	shopID, a1 := shopAndProductIDs(t, s)
 	now := time.Now().UTC()
 	var wg sync.WaitGroup
@@ -202,7 +206,7 @@ func TestRecordShopEventsConcurrent(t *testing.T) {
 					}
 					events[i] = event(a1, typ, now)
 				}
-				r, _ := s.post(t, recordEvents, map[string]any{"events": events})
+				r, _ := s.Post(t, recordEvents, map[string]any{"events": events})
 				if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"accepted":100`) {
 					t.Errorf("writer %d call %d: %s %+v", w, call, r.Data, r.Errors)
 					return
@@ -211,13 +215,13 @@ func TestRecordShopEventsConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	in := s.insights(t, token(t, "2001"), shopID, now, now).Shop.Insights
+	in := insights(t, s, graphtest.Token(t, "2001"), shopID, now, now).Shop.Insights
 	if in.Impressions+in.Clicks != 8000 || in.Clicks != 2000 {
 		t.Errorf("after 8×1,000 events: %d impressions, %d clicks, want 6000 and 2000", in.Impressions, in.Clicks)
 	}
 }
 
-func unmarshalData(t *testing.T, r response, out any) {
+func unmarshalData(t *testing.T, r graphtest.Response, out any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Data, out); err != nil {
 		t.Fatal(fmt.Errorf("%s: %w", r.Data, err))
@@ -228,7 +232,7 @@ func unmarshalData(t *testing.T, r response, out any) {
 // same number of statements for one shop as for all of them (SPEC §2), and
 // each shop gets its own figures.
 func TestInsightsOfManyShops(t *testing.T) {
-	s := newTestServer(t, withTokens(t))
+	s := graphtest.NewServer(t, graphtest.WithTokens(t))
 	var list struct {
 		Shops struct {
 			Nodes []struct {
@@ -237,7 +241,7 @@ func TestInsightsOfManyShops(t *testing.T) {
 			}
 		}
 	}
-	s.data(t, `{ shops(first: 100) { nodes { id products(first: 1) { nodes { id sku } } } } }`, nil, &list)
+	s.Data(t, `{ shops(first: 100) { nodes { id products(first: 1) { nodes { id sku } } } } }`, nil, &list)
 	shops := list.Shops.Nodes
 	if len(shops) < 3 {
 		t.Fatalf("%d active shops in the test data, want 3 or more", len(shops))
@@ -250,17 +254,17 @@ func TestInsightsOfManyShops(t *testing.T) {
 		}
 	}
 	var rec recordPayload
-	s.data(t, recordEvents, map[string]any{"events": events}, &rec)
+	s.Data(t, recordEvents, map[string]any{"events": events}, &rec)
 	if rec.RecordShopEvents.Accepted != len(events) {
 		t.Fatalf("accepted %+v", rec.RecordShopEvents)
 	}
 
 	const q = `query($n: Int!, $from: DateTime!, $to: DateTime!) { shops(first: $n) { nodes { id
 	  insights(from: $from, to: $to) { clicks products { product { sku } clicks } } } } }`
-	staff := map[string]string{"Authorization": "Bearer " + token(t, "staff", "shop:admin")}
+	staff := map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "staff", "shop:admin")}
 	run := func(n int) int {
 		t.Helper()
-		r, stmts := s.postHeaders(t, staff, q, map[string]any{"n": n, "from": day.Format(time.RFC3339), "to": day.Format(time.RFC3339)})
+		r, stmts := s.PostHeaders(t, staff, q, map[string]any{"n": n, "from": day.Format(time.RFC3339), "to": day.Format(time.RFC3339)})
 		if len(r.Errors) > 0 {
 			t.Fatalf("errors: %+v", r.Errors)
 		}
@@ -300,7 +304,7 @@ func TestInsightsOfManyShops(t *testing.T) {
 // the second time: writing forgets every loader's cache, the event counts'
 // included.
 func TestInsightsAfterEventsInOneMutation(t *testing.T) {
-	s := newTestServer(t, withTokens(t))
+	s := graphtest.NewServer(t, graphtest.WithTokens(t))
 	shopID, a1 := shopAndProductIDs(t, s)
 	now := time.Now().UTC()
 	const q = `mutation($s: ID!, $from: DateTime!, $to: DateTime!, $events: [ShopEventInput!]!) {
@@ -312,7 +316,7 @@ func TestInsightsAfterEventsInOneMutation(t *testing.T) {
 		"s": shopID, "from": now.Add(-24 * time.Hour).Format(time.RFC3339), "to": now.Add(time.Hour).Format(time.RFC3339),
 		"events": []any{event(a1, "IMPRESSION", now), event(a1, "IMPRESSION", now), event(a1, "CLICK", now)},
 	}
-	r, _ := s.postHeaders(t, map[string]string{"Authorization": "Bearer " + token(t, "2001")}, q, vars)
+	r, _ := s.PostHeaders(t, map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2001")}, q, vars)
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors: %+v", r.Errors)
 	}

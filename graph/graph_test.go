@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,135 +13,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	_ "github.com/mattn/go-sqlite3"
 
-	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/gqlhttp"
-	"github.com/shop-subgraph/shop/internal/metrics"
-	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
-// testServer is the GraphQL handler over a fresh SQLite database loaded with
-// testdata/shops.jsonl: shops of profiles 2001 (USD, a featured list with
-// unavailable products), 2002 (JPY), 2003 (KWD), 2004 (DRAFT), 2005 (nothing
-// featured); profile 2099 has no shop.
-type testServer struct {
-	*httptest.Server
-	metrics *metrics.Metrics
-	store   *store.Store
-}
-
 func TestMain(m *testing.M) { storetest.Main(m) }
-
-func newTestServer(t testing.TB, opts ...func(*gqlhttp.Options)) *testServer {
-	t.Helper()
-	ctx := context.Background()
-	m := metrics.New()
-	st := storetest.Open(t, store.WithObserver(m))
-	if _, err := catalog.ImportFiles(ctx, st, []string{"testdata/shops.jsonl"}, nil); err != nil {
-		t.Fatal(err)
-	}
-	o := gqlhttp.Options{Store: st, Loaders: m, Operations: m}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	srv := httptest.NewServer(gqlhttp.NewHandler(o))
-	t.Cleanup(srv.Close)
-	return &testServer{Server: srv, metrics: m, store: st}
-}
-
-type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-type response struct {
-	Data       json.RawMessage `json:"data"`
-	Errors     []gqlError      `json:"errors"`
-	Extensions map[string]any  `json:"extensions"`
-}
-
-// post sends a GraphQL request and returns the response and how many SQL
-// statements it ran, read from shop_db_queries_total.
-func (s *testServer) post(t testing.TB, query string, vars map[string]any) (response, int) {
-	t.Helper()
-	return s.postHeaders(t, nil, query, vars)
-}
-
-// postHeaders is post with request headers.
-func (s *testServer) postHeaders(t testing.TB, headers map[string]string, query string, vars map[string]any) (response, int) {
-	t.Helper()
-	before := s.metrics.DBQueries()
-	r, err := postTo(s.URL, headers, query, vars)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r, int(s.metrics.DBQueries() - before)
-}
-
-// postTo sends a GraphQL request with headers to url; a status other than
-// 200 is an error. It does not end the test, so goroutines may call it.
-func postTo(url string, headers map[string]string, query string, vars map[string]any) (response, error) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return response{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer res.Body.Close()
-	var r response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		return response{}, fmt.Errorf("status %d: %w", res.StatusCode, err)
-	}
-	if res.StatusCode != http.StatusOK {
-		return r, fmt.Errorf("status %d, want 200: %+v", res.StatusCode, r.Errors)
-	}
-	return r, nil
-}
-
-// data posts a query that must succeed and decodes its data into out.
-func (s *testServer) data(t testing.TB, query string, vars map[string]any, out any) {
-	t.Helper()
-	r, _ := s.post(t, query, vars)
-	if len(r.Errors) > 0 {
-		t.Fatalf("errors: %+v", r.Errors)
-	}
-	if err := json.Unmarshal(r.Data, out); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// wantError posts a query that must fail with exactly one error of code.
-func (s *testServer) wantError(t testing.TB, query string, vars map[string]any, code string) gqlError {
-	t.Helper()
-	r, _ := s.post(t, query, vars)
-	if len(r.Errors) != 1 {
-		t.Fatalf("got errors %+v, want one %s", r.Errors, code)
-	}
-	if got := r.Errors[0].Extensions["code"]; got != code {
-		t.Fatalf("got code %v (%q), want %s", got, r.Errors[0].Message, code)
-	}
-	return r.Errors[0]
-}
-
-// withinBudget posts a query that must succeed in at most max statements.
-func (s *testServer) withinBudget(t testing.TB, query string, vars map[string]any, max int, why string) {
-	t.Helper()
-	r, stmts := s.post(t, query, vars)
-	if len(r.Errors) > 0 {
-		t.Fatalf("errors: %+v", r.Errors)
-	}
-	if stmts > max {
-		t.Errorf("%d statements, want at most %d%s", stmts, max, why)
-	}
-}
 
 const profileShopQuery = `query($reps: [_Any!]!) {
   _entities(representations: $reps) {
@@ -150,10 +26,8 @@ const profileShopQuery = `query($reps: [_Any!]!) {
   }
 }`
 
-func profileRep(id string) map[string]any { return map[string]any{"__typename": "Profile", "id": id} }
-
 func TestProfileShop(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	tests := []struct {
 		profile string
 		want    string
@@ -166,7 +40,7 @@ func TestProfileShop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {
-			r, _ := s.post(t, profileShopQuery, map[string]any{"reps": []any{profileRep(tt.profile)}})
+			r, _ := s.Post(t, profileShopQuery, map[string]any{"reps": []any{graphtest.ProfileRep(tt.profile)}})
 			if len(r.Errors) > 0 {
 				t.Fatalf("errors: %+v", r.Errors)
 			}
@@ -179,7 +53,7 @@ func TestProfileShop(t *testing.T) {
 }
 
 func TestTweetShop(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { id shop { name } } } }`
 	reps := []any{
 		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2002"}},
@@ -187,7 +61,7 @@ func TestTweetShop(t *testing.T) {
 		map[string]any{"__typename": "Tweet", "id": "t3", "author": map[string]any{"id": "2004"}},
 	}
 	var got struct{ Entities []map[string]any }
-	s.data(t, strings.Replace(q, "_entities", "entities: _entities", 1), map[string]any{"reps": reps}, &got)
+	s.Data(t, strings.Replace(q, "_entities", "entities: _entities", 1), map[string]any{"reps": reps}, &got)
 	want := []map[string]any{
 		{"id": "t1", "shop": map[string]any{"name": "Tokyo Tea"}},
 		{"id": "t2", "shop": nil},
@@ -199,24 +73,24 @@ func TestTweetShop(t *testing.T) {
 }
 
 func TestFeaturedProductsFirst(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!, $first: Int) {
 	  _entities(representations: $reps) { ... on Profile { shop { featuredProducts(first: $first) { sku } } } }
 	}`
-	reps := []any{profileRep("2001")}
+	reps := []any{graphtest.ProfileRep("2001")}
 	for first, want := range map[int]string{1: `[{"sku":"A1"}]`, 2: `[{"sku":"A1"},{"sku":"A2"}]`, 5: `[{"sku":"A1"},{"sku":"A2"},{"sku":"A5"}]`} {
 		var got struct {
 			Entities []struct {
 				Shop struct{ FeaturedProducts json.RawMessage }
 			} `json:"_entities"`
 		}
-		s.data(t, q, map[string]any{"reps": reps, "first": first}, &got)
+		s.Data(t, q, map[string]any{"reps": reps, "first": first}, &got)
 		if string(got.Entities[0].Shop.FeaturedProducts) != want {
 			t.Errorf("first %d: got %s, want %s", first, got.Entities[0].Shop.FeaturedProducts, want)
 		}
 	}
 	for _, first := range []int{0, -1, 6} {
-		e := s.wantError(t, q, map[string]any{"reps": reps, "first": first}, "BAD_USER_INPUT")
+		e := s.WantError(t, q, map[string]any{"reps": reps, "first": first}, "BAD_USER_INPUT")
 		if want := []any{"_entities", 0.0, "shop", "featuredProducts"}; !cmp.Equal(e.Path, want) {
 			t.Errorf("first %d: error path %v, want %v", first, e.Path, want)
 		}
@@ -224,7 +98,7 @@ func TestFeaturedProductsFirst(t *testing.T) {
 }
 
 func TestMoney(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile {
 	  shop { featuredProducts(first: 1) { price { amount currencyCode } compareAtPrice { amount currencyCode } } } } } }`
 	tests := []struct{ profile, want string }{
@@ -238,7 +112,7 @@ func TestMoney(t *testing.T) {
 				Shop struct{ FeaturedProducts []json.RawMessage }
 			} `json:"_entities"`
 		}
-		s.data(t, q, map[string]any{"reps": []any{profileRep(tt.profile)}}, &got)
+		s.Data(t, q, map[string]any{"reps": []any{graphtest.ProfileRep(tt.profile)}}, &got)
 		if g := string(got.Entities[0].Shop.FeaturedProducts[0]); g != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.profile, g, tt.want)
 		}
@@ -256,17 +130,17 @@ type page struct {
 }
 
 func TestProductsPagination(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!, $first: Int, $after: String) { _entities(representations: $reps) { ... on Profile { shop {
 	  products(first: $first, after: $after) { edges { cursor } nodes { sku } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount } } } } }`
-	reps := []any{profileRep("2001")}
+	reps := []any{graphtest.ProfileRep("2001")}
 	var skus []string
 	var after any
 	for i := 0; ; i++ {
 		var got struct {
 			Entities []struct{ Shop struct{ Products page } } `json:"_entities"`
 		}
-		s.data(t, q, map[string]any{"reps": reps, "first": 3, "after": after}, &got)
+		s.Data(t, q, map[string]any{"reps": reps, "first": 3, "after": after}, &got)
 		p := got.Entities[0].Shop.Products
 		if p.TotalCount != 7 {
 			t.Errorf("page %d: totalCount %d, want 7", i, p.TotalCount)
@@ -303,13 +177,13 @@ func TestProductsPagination(t *testing.T) {
 		{"shop cursor for products", 3, "czox"}, // "s:1": a cursor of another list
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s.wantError(t, q, map[string]any{"reps": reps, "first": tt.first, "after": tt.after}, "BAD_USER_INPUT")
+			s.WantError(t, q, map[string]any{"reps": reps, "first": tt.first, "after": tt.after}, "BAD_USER_INPUT")
 		})
 	}
 }
 
 func TestQueryShops(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($first: Int, $after: String) { shops(first: $first, after: $after) {
 	  nodes { name } edges { cursor } pageInfo { hasNextPage endCursor } totalCount } }`
 	var got struct {
@@ -322,7 +196,7 @@ func TestQueryShops(t *testing.T) {
 			TotalCount int
 		}
 	}
-	s.data(t, q, map[string]any{"first": 2}, &got)
+	s.Data(t, q, map[string]any{"first": 2}, &got)
 	if got.Shops.TotalCount != 4 || !got.Shops.PageInfo.HasNextPage || len(got.Shops.Nodes) != 2 || got.Shops.Nodes[0].Name != "Acme Outdoor" {
 		t.Fatalf("first page: %+v", got.Shops)
 	}
@@ -330,19 +204,19 @@ func TestQueryShops(t *testing.T) {
 	for _, n := range got.Shops.Nodes {
 		names = append(names, n.Name)
 	}
-	s.data(t, q, map[string]any{"first": 2, "after": got.Shops.PageInfo.EndCursor}, &got)
+	s.Data(t, q, map[string]any{"first": 2, "after": got.Shops.PageInfo.EndCursor}, &got)
 	for _, n := range got.Shops.Nodes {
 		names = append(names, n.Name)
 	}
 	if want := []string{"Acme Outdoor", "Tokyo Tea", "Gulf Pearls", "Plain Goods"}; !cmp.Equal(names, want) || got.Shops.PageInfo.HasNextPage {
 		t.Errorf("active shops %v (hasNextPage %v), want %v and no next page", names, got.Shops.PageInfo.HasNextPage, want)
 	}
-	s.wantError(t, q, map[string]any{"first": 0}, "BAD_USER_INPUT")
-	s.wantError(t, q, map[string]any{"after": "bad"}, "BAD_USER_INPUT")
+	s.WantError(t, q, map[string]any{"first": 0}, "BAD_USER_INPUT")
+	s.WantError(t, q, map[string]any{"after": "bad"}, "BAD_USER_INPUT")
 }
 
 // shopAndProductIDs returns the ids of profile 2001's shop and its first product.
-func shopAndProductIDs(t *testing.T, s *testServer) (shopID, productID string) {
+func shopAndProductIDs(t *testing.T, s *graphtest.Server) (shopID, productID string) {
 	var got struct {
 		Entities []struct {
 			Shop struct {
@@ -351,13 +225,13 @@ func shopAndProductIDs(t *testing.T, s *testServer) (shopID, productID string) {
 			}
 		} `json:"_entities"`
 	}
-	s.data(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { id products(first: 1) { nodes { id } } } } } }`,
-		map[string]any{"reps": []any{profileRep("2001")}}, &got)
+	s.Data(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { id products(first: 1) { nodes { id } } } } } }`,
+		map[string]any{"reps": []any{graphtest.ProfileRep("2001")}}, &got)
 	return got.Entities[0].Shop.ID, got.Entities[0].Shop.Products.Nodes[0].ID
 }
 
 func TestEntitiesOrderAndUnknowns(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	shopID, productID := shopAndProductIDs(t, s)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) {
 	  __typename
@@ -373,9 +247,9 @@ func TestEntitiesOrderAndUnknowns(t *testing.T) {
 		map[string]any{"__typename": "Nope", "id": "1"},            // unknown type: error for this item
 		map[string]any{"__typename": "Product", "id": "not-an-id"}, // unknown: null, no error
 		map[string]any{"__typename": "Shop", "id": shopID},
-		profileRep("2099"),
+		graphtest.ProfileRep("2099"),
 	}
-	r, _ := s.post(t, q, map[string]any{"reps": reps})
+	r, _ := s.Post(t, q, map[string]any{"reps": reps})
 	var got struct {
 		Entities []json.RawMessage `json:"_entities"`
 	}
@@ -410,38 +284,38 @@ func TestEntitiesOrderAndUnknowns(t *testing.T) {
 // A representation that is not an object cannot be read at all: the call is
 // the caller's error, BAD_USER_INPUT naming the index, not an internal one.
 func TestRepresentationNotAnObject(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id } } }`
 	for _, tc := range []struct {
 		reps any
 		msg  string
 	}{
 		{[]any{1}, "representations[0] must be an object (a representation with a __typename)"},
-		{[]any{profileRep("2001"), "x"}, "representations[1] must be an object (a representation with a __typename)"},
+		{[]any{graphtest.ProfileRep("2001"), "x"}, "representations[1] must be an object (a representation with a __typename)"},
 		{"notalist", "representations[0] must be an object (a representation with a __typename)"},
 	} {
-		e := s.wantError(t, q, map[string]any{"reps": tc.reps}, "BAD_USER_INPUT")
+		e := s.WantError(t, q, map[string]any{"reps": tc.reps}, "BAD_USER_INPUT")
 		if e.Message != tc.msg || !cmp.Equal(e.Path, []any{"_entities"}) {
 			t.Errorf("%v: error %+v, want %q at [_entities]", tc.reps, e, tc.msg)
 		}
 	}
 	// Inline, too.
-	e := s.wantError(t, `{ _entities(representations: [1]) { ... on Profile { id } } }`, nil, "BAD_USER_INPUT")
+	e := s.WantError(t, `{ _entities(representations: [1]) { ... on Profile { id } } }`, nil, "BAD_USER_INPUT")
 	if e.Message != "representations[0] must be an object (a representation with a __typename)" {
 		t.Errorf("inline: %+v", e)
 	}
 }
 
 func TestRepresentationWithoutKey(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id shop { name } } } }`
 	reps := []any{
-		profileRep("2001"),
+		graphtest.ProfileRep("2001"),
 		map[string]any{"__typename": "Profile"},
 		map[string]any{"__typename": "Product", "id": nil},
 		map[string]any{"__typename": "Shop"},
 	}
-	r, _ := s.post(t, q, map[string]any{"reps": reps})
+	r, _ := s.Post(t, q, map[string]any{"reps": reps})
 	if want := `{"_entities":[{"id":"2001","shop":{"name":"Acme Outdoor"}},null,null,null]}`; string(r.Data) != want {
 		t.Errorf("data %s, want %s", r.Data, want)
 	}
@@ -458,7 +332,7 @@ func TestRepresentationWithoutKey(t *testing.T) {
 // TestMalformedRepresentations: a key or an @external field of the wrong
 // shape fails its own item, not its type's whole group.
 func TestMalformedRepresentations(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { name } } ... on Tweet { shop { name } } } }`
 	for _, bad := range []map[string]any{
 		{"__typename": "Tweet", "id": "t1", "author": "2001"},
@@ -470,9 +344,9 @@ func TestMalformedRepresentations(t *testing.T) {
 		reps := []any{
 			map[string]any{"__typename": "Tweet", "id": "t0", "author": map[string]any{"id": "2001"}},
 			bad,
-			profileRep("2002"),
+			graphtest.ProfileRep("2002"),
 		}
-		r, _ := s.post(t, q, map[string]any{"reps": reps})
+		r, _ := s.Post(t, q, map[string]any{"reps": reps})
 		if want := `{"_entities":[{"shop":{"name":"Acme Outdoor"}},null,{"shop":{"name":"Tokyo Tea"}}]}`; string(r.Data) != want {
 			t.Errorf("%v: data %s, want %s", bad, r.Data, want)
 		}
@@ -481,20 +355,20 @@ func TestMalformedRepresentations(t *testing.T) {
 		}
 	}
 	// Numbers are ids too, as gqlgen reads them.
-	r, _ := s.post(t, q, map[string]any{"reps": []any{map[string]any{"__typename": "Profile", "id": 2001}}})
+	r, _ := s.Post(t, q, map[string]any{"reps": []any{map[string]any{"__typename": "Profile", "id": 2001}}})
 	if want := `{"_entities":[{"shop":{"name":"Acme Outdoor"}}]}`; string(r.Data) != want || len(r.Errors) > 0 {
 		t.Errorf("numeric id: %s %+v", r.Data, r.Errors)
 	}
 }
 
 func TestTweetWithoutAuthor(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { id shop { name } } } }`
 	reps := []any{
 		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
 		map[string]any{"__typename": "Tweet", "id": "t2"},
 	}
-	r, _ := s.post(t, q, map[string]any{"reps": reps})
+	r, _ := s.Post(t, q, map[string]any{"reps": reps})
 	if want := `{"_entities":[{"id":"t1","shop":{"name":"Acme Outdoor"}},null]}`; string(r.Data) != want {
 		t.Errorf("data %s, want %s", r.Data, want)
 	}
@@ -504,7 +378,7 @@ func TestTweetWithoutAuthor(t *testing.T) {
 }
 
 func TestQueryShopAndProduct(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	shopID, productID := shopAndProductIDs(t, s)
 	var got struct {
 		Shop    *struct{ Name string }
@@ -520,7 +394,7 @@ func TestQueryShopAndProduct(t *testing.T) {
 		NoShop    *struct{ Name string }
 		NoProduct *struct{ Title string }
 	}
-	s.data(t, `query($s: ID!, $p: ID!) { shop(id: $s) { name } product(id: $p) { title image { url altText width height } availability condition brand }
+	s.Data(t, `query($s: ID!, $p: ID!) { shop(id: $s) { name } product(id: $p) { title image { url altText width height } availability condition brand }
 	  noShop: shop(id: "424242") { name } noProduct: product(id: "x") { title } }`, map[string]any{"s": shopID, "p": productID}, &got)
 	if got.Shop == nil || got.Shop.Name != "Acme Outdoor" || got.NoShop != nil || got.NoProduct != nil {
 		t.Fatalf("got %+v", got)
@@ -536,7 +410,7 @@ func TestQueryShopAndProduct(t *testing.T) {
 // shop { featuredProducts } runs at most 2 statements, whatever its size, and
 // one more per further list level.
 func TestStatementBudget(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	authors := []string{"2001", "2002", "2003", "2004", "2005", "2099"}
 	reps := func(n int, tweets bool) []any {
 		out := make([]any, n)
@@ -545,9 +419,9 @@ func TestStatementBudget(t *testing.T) {
 			if tweets {
 				out[i] = map[string]any{"__typename": "Tweet", "id": fmt.Sprint("t", i), "author": map[string]any{"id": a}}
 			} else {
-				out[i] = profileRep(fmt.Sprint(a, "-", i/len(authors))) // mostly unknown profiles
+				out[i] = graphtest.ProfileRep(fmt.Sprint(a, "-", i/len(authors))) // mostly unknown profiles
 				if i < len(authors) {
-					out[i] = profileRep(a)
+					out[i] = graphtest.ProfileRep(a)
 				}
 			}
 		}
@@ -573,7 +447,7 @@ func TestStatementBudget(t *testing.T) {
 				}
 				t.Run(fmt.Sprintf("%s/%d %s", tt.name, n, typ), func(t *testing.T) {
 					q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on ` + typ + ` { ` + tt.selection + ` } } }`
-					s.withinBudget(t, q, map[string]any{"reps": reps(n, tweets)}, tt.max, "")
+					s.WithinBudget(t, q, map[string]any{"reps": reps(n, tweets)}, tt.max, "")
 				})
 			}
 		}
@@ -581,30 +455,30 @@ func TestStatementBudget(t *testing.T) {
 	t.Run("profiles and tweets in one batch", func(t *testing.T) {
 		var mixed []any
 		for i, r := range reps(250, true) {
-			mixed = append(mixed, r, profileRep(authors[i%len(authors)]))
+			mixed = append(mixed, r, graphtest.ProfileRep(authors[i%len(authors)]))
 		}
 		q := `query($reps: [_Any!]!) { _entities(representations: $reps) {
 		  ... on Profile { ` + featured + ` } ... on Tweet { ` + featured + ` } } }`
-		s.withinBudget(t, q, map[string]any{"reps": mixed}, 2, "")
+		s.WithinBudget(t, q, map[string]any{"reps": mixed}, 2, "")
 	})
 	t.Run("products with their shops", func(t *testing.T) {
 		var reps []any
 		for i := range 70 {
 			reps = append(reps, map[string]any{"__typename": "Product", "id": fmt.Sprint(1 + i%11)})
 		}
-		s.withinBudget(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku shop { name } } } }`, map[string]any{"reps": reps}, 2, " (products by ids, shops by ids)")
+		s.WithinBudget(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Product { sku shop { name } } } }`, map[string]any{"reps": reps}, 2, " (products by ids, shops by ids)")
 	})
 	t.Run("through an _Entity fragment", func(t *testing.T) {
 		// gqlgen executes fields under `... on _Entity`; the prefetch must
 		// find them too, or each carousel loads alone.
 		q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on _Entity { ...E } } }
 		  fragment E on _Entity { ... on Tweet { ` + featured + ` } }`
-		s.withinBudget(t, q, map[string]any{"reps": reps(500, true)}, 2, "")
+		s.WithinBudget(t, q, map[string]any{"reps": reps(500, true)}, 2, "")
 	})
 	t.Run("two aliases of one page, one counted", func(t *testing.T) {
 		q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop {
 		  a: products(first: 2) { nodes { sku } } b: products(first: 2) { totalCount } } } } }`
-		s.withinBudget(t, q, map[string]any{"reps": reps(500, false)}, 3, " (shops, products page, counts)")
+		s.WithinBudget(t, q, map[string]any{"reps": reps(500, false)}, 3, " (shops, products page, counts)")
 	})
 	// Hive Gateway plans a timeline as two requests: the tweets' shops with
 	// a bare carousel, then, in one operation, the authors' shops beside
@@ -617,7 +491,7 @@ func TestStatementBudget(t *testing.T) {
 		var perTimeline []int
 		for _, n := range []int{5, 500} {
 			tweets := reps(n, true)
-			r1, stmts1 := s.post(t, first, map[string]any{"representations": tweets})
+			r1, stmts1 := s.Post(t, first, map[string]any{"representations": tweets})
 			if len(r1.Errors) > 0 {
 				t.Fatalf("%+v", r1.Errors)
 			}
@@ -633,14 +507,14 @@ func TestStatementBudget(t *testing.T) {
 				author := tweets[i].(map[string]any)["author"].(map[string]any)["id"].(string)
 				if !seen[author] {
 					seen[author] = true
-					profiles = append(profiles, profileRep(author))
+					profiles = append(profiles, graphtest.ProfileRep(author))
 				}
 				if e.Shop != nil && !seen[e.Shop.ID] {
 					seen[e.Shop.ID] = true
 					shops = append(shops, map[string]any{"__typename": "Shop", "id": e.Shop.ID})
 				}
 			}
-			r2, stmts2 := s.post(t, second, map[string]any{"_v0_representations": profiles, "_v1_representations": shops})
+			r2, stmts2 := s.Post(t, second, map[string]any{"_v0_representations": profiles, "_v1_representations": shops})
 			if len(r2.Errors) > 0 {
 				t.Fatalf("%+v", r2.Errors)
 			}
@@ -651,7 +525,7 @@ func TestStatementBudget(t *testing.T) {
 		}
 	})
 	t.Run("shops list with carousels", func(t *testing.T) {
-		s.withinBudget(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil, 3, " (shops, featured, products page)")
+		s.WithinBudget(t, `{ shops(first: 100) { nodes { name featuredProducts { sku } } edges { node { products(first: 1) { nodes { sku } } } } } }`, nil, 3, " (shops, featured, products page)")
 	})
 }
 
@@ -660,11 +534,11 @@ func TestStatementBudget(t *testing.T) {
 // the value it has with every field asked for, so no field is read from a
 // column a card leaves out.
 func TestCarouselColumns(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	fields := []string{"id", "sku", "title", "description", "url", "image { url altText width height }",
 		"price { amount currencyCode }", "compareAtPrice { amount currencyCode }", "availability", "condition",
 		"brand", "createdAt", "updatedAt", "shop { id }", "__typename"}
-	reps := map[string]any{"reps": []any{profileRep("2001"), profileRep("2002"), profileRep("2003")}}
+	reps := map[string]any{"reps": []any{graphtest.ProfileRep("2001"), graphtest.ProfileRep("2002"), graphtest.ProfileRep("2003")}}
 	carousels := func(selection string) []map[string]json.RawMessage {
 		t.Helper()
 		var got struct {
@@ -672,7 +546,7 @@ func TestCarouselColumns(t *testing.T) {
 				Shop struct{ FeaturedProducts []map[string]json.RawMessage }
 			} `json:"_entities"`
 		}
-		s.data(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { featuredProducts { `+selection+` } } } } }`, reps, &got)
+		s.Data(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { featuredProducts { `+selection+` } } } } }`, reps, &got)
 		var out []map[string]json.RawMessage
 		for _, e := range got.Entities {
 			out = append(out, e.Shop.FeaturedProducts...)
@@ -692,9 +566,9 @@ func TestCarouselColumns(t *testing.T) {
 		}
 	}
 	t.Run("cards for the timeline", func(t *testing.T) {
-		before := s.metrics.DBQueriesNamed("featured_cards_by_shop_ids")
+		before := s.Metrics.DBQueriesNamed("featured_cards_by_shop_ids")
 		carousels("id title url image { url } price { amount currencyCode }")
-		if n := s.metrics.DBQueriesNamed("featured_cards_by_shop_ids") - before; n != 1 {
+		if n := s.Metrics.DBQueriesNamed("featured_cards_by_shop_ids") - before; n != 1 {
 			t.Errorf("%v card statements, want 1", n)
 		}
 	})
@@ -710,7 +584,7 @@ func TestCarouselColumns(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var counts []int
 			for range 20 {
-				r, stmts := s.post(t, tt.query, nil)
+				r, stmts := s.Post(t, tt.query, nil)
 				if len(r.Errors) > 0 {
 					t.Fatalf("errors: %+v", r.Errors)
 				}
@@ -728,8 +602,8 @@ func TestCarouselColumns(t *testing.T) {
 // TestFailedLoadRunsOnce: a batch that fails is not run again by each field
 // that needed it; each reports the error at its own path.
 func TestFailedLoadRunsOnce(t *testing.T) {
-	s := newTestServer(t)
-	pools := s.store.Pools()
+	s := graphtest.NewServer(t)
+	pools := s.Store.Pools()
 	db := pools["write"] // SQLite
 	if db == nil {
 		db = pools["main"] // PostgreSQL
@@ -742,7 +616,7 @@ func TestFailedLoadRunsOnce(t *testing.T) {
 		reps = append(reps, map[string]any{"__typename": "Tweet", "id": fmt.Sprint("t", i), "author": map[string]any{"id": "2001"}},
 			map[string]any{"__typename": "Tweet", "id": fmt.Sprint("u", i), "author": map[string]any{"id": "2002"}})
 	}
-	r, stmts := s.post(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { name featuredProducts { sku } } } } }`, map[string]any{"reps": reps})
+	r, stmts := s.Post(t, `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { name featuredProducts { sku } } } } }`, map[string]any{"reps": reps})
 	if len(r.Errors) != len(reps) {
 		t.Fatalf("%d errors, want one per tweet: %+v", len(r.Errors), r.Errors)
 	}
@@ -757,7 +631,7 @@ func TestFailedLoadRunsOnce(t *testing.T) {
 }
 
 func TestGETAndService(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	res, err := http.Get(s.URL + "?query=" + url.QueryEscape(`{ _service { sdl } }`))
 	if err != nil {
 		t.Fatal(err)
@@ -779,31 +653,6 @@ func TestGETAndService(t *testing.T) {
 	}
 	if strings.Contains(sdl, "entityResolver") || strings.Contains(sdl, "goField") {
 		t.Errorf("_service.sdl leaks gqlgen directives")
-	}
-}
-
-func TestBadRequests(t *testing.T) {
-	s := newTestServer(t)
-	for _, tt := range []struct{ name, query string }{
-		{"syntax", `{ shops(`},
-		{"unknown field", `{ shopz { nodes { id } } }`},
-		{"wrong argument type", `{ shops(first: "x") { totalCount } }`},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			body, _ := json.Marshal(map[string]any{"query": tt.query})
-			res, err := http.Post(s.URL, "application/json", bytes.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			var r response
-			if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-				t.Fatal(err)
-			}
-			if res.StatusCode >= 500 || len(r.Errors) == 0 || r.Errors[0].Extensions["code"] == nil {
-				t.Errorf("status %d, errors %+v: want a 4xx or 200 with a coded error", res.StatusCode, r.Errors)
-			}
-		})
 	}
 }
 
@@ -829,9 +678,9 @@ func benchTimeline(n int) []byte {
 // BenchmarkTimeline100 is the hot path: one _entities request with 100 Tweet
 // representations (about 20% by merchants) asking for their authors' carousels.
 func BenchmarkTimeline100(b *testing.B) {
-	s := newTestServer(b)
+	s := graphtest.NewServer(b)
 	body := benchTimeline(100)
-	before := s.metrics.DBQueries()
+	before := s.Metrics.DBQueries()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -839,13 +688,13 @@ func BenchmarkTimeline100(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var r response
+		var r graphtest.Response
 		if err := json.NewDecoder(res.Body).Decode(&r); err != nil || len(r.Errors) > 0 {
 			b.Fatalf("%v %+v", err, r.Errors)
 		}
 		res.Body.Close()
 	}
-	b.ReportMetric((s.metrics.DBQueries()-before)/float64(b.N), "statements/op")
+	b.ReportMetric((s.Metrics.DBQueries()-before)/float64(b.N), "statements/op")
 }
 
 // BenchmarkEntities measures the subgraph's own cost of an _entities
@@ -853,8 +702,8 @@ func BenchmarkTimeline100(b *testing.B) {
 // merchants, asking for their carousels), through the handler without a
 // network: the fixed cost of a request dominates the small ones.
 func BenchmarkEntities(b *testing.B) {
-	s := newTestServer(b)
-	h := gqlhttp.NewHandler(gqlhttp.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
+	s := graphtest.NewServer(b)
+	h := gqlhttp.NewHandler(gqlhttp.Options{Store: s.Store, Loaders: s.Metrics, Operations: s.Metrics})
 	for _, n := range []int{1, 10, 100, 1000} {
 		body := benchTimeline(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {

@@ -21,14 +21,13 @@ import (
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/gqlhttp"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
-// testSecret is the HS256 secret of merchantServer.
-var testSecret = []byte("test-secret-test-secret-test-secret!")
-
-// merchantServer is testServer's data (testdata/shops.jsonl) behind a
-// handler that verifies HS256 tokens signed with testSecret.
+// merchantServer is a graphtest.Server's data (shops.jsonl) behind a
+// handler that verifies bearer tokens as newMerchantServer's auth.Config
+// says.
 type merchantServer struct {
 	*httptest.Server
 	store *store.Store
@@ -40,33 +39,23 @@ func newMerchantServer(t testing.TB, cfg auth.Config) *merchantServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newTestServer(t, func(o *gqlhttp.Options) { o.Auth = v })
-	return &merchantServer{Server: s.Server, store: s.store}
+	s := graphtest.NewServer(t, func(o *gqlhttp.Options) { o.Auth = v })
+	return &merchantServer{Server: s.Server, store: s.Store}
 }
 
 func newHS256Server(t testing.TB) *merchantServer {
-	return newMerchantServer(t, auth.Config{Secret: testSecret})
-}
-
-// token returns a valid HS256 token for sub, for an hour.
-func token(t testing.TB, sub string, scopes ...string) string {
-	t.Helper()
-	tok, err := auth.Sign(testSecret, auth.Token{Subject: sub, Scopes: scopes, TTL: time.Hour}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return newMerchantServer(t, auth.Config{Secret: graphtest.Secret})
 }
 
 // post sends a GraphQL request with the given bearer token ("" for none).
-func (s *merchantServer) post(t testing.TB, tok, query string, vars map[string]any) response {
+func (s *merchantServer) post(t testing.TB, tok, query string, vars map[string]any) graphtest.Response {
 	t.Helper()
 	return postWith(t, s.URL, "Bearer "+tok, query, vars)
 }
 
-func postWith(t testing.TB, url, authorization, query string, vars map[string]any) response {
+func postWith(t testing.TB, url, authorization, query string, vars map[string]any) graphtest.Response {
 	t.Helper()
-	r, err := postTo(url, authHeader(authorization), query, vars)
+	r, err := graphtest.PostTo(url, authHeader(authorization), query, vars)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +226,7 @@ func ids(shop *shopJSON) map[string]string {
 
 func TestCreateShop(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2099")
+	tok := graphtest.Token(t, "2099")
 	if got := s.myShop(t, tok); got != nil {
 		t.Fatalf("myShop before createShop: %+v, want null", got)
 	}
@@ -269,7 +258,7 @@ func TestCreateShop(t *testing.T) {
 
 func TestUpdateShop(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	before := s.myShop(t, tok)
 	p := s.ok(t, tok, updateShop, map[string]any{"input": map[string]any{"shopId": before.ID, "name": "Acme Outdoors"}})
 	if p.Shop.Name != "Acme Outdoors" || p.Shop.Description == nil || *p.Shop.Description != *before.Description || p.Shop.StoreURL != before.StoreURL {
@@ -291,8 +280,8 @@ func TestUpdateShop(t *testing.T) {
 
 func TestSetShopStatus(t *testing.T) {
 	s := newHS256Server(t)
-	owner := token(t, "2004") // a DRAFT shop
-	staff := token(t, "staff-1", auth.ScopeAdmin)
+	owner := graphtest.Token(t, "2004") // a DRAFT shop
+	staff := graphtest.Token(t, "staff-1", auth.ScopeAdmin)
 	id := s.myShop(t, owner).ID
 	status := func(tok, to string) payload {
 		t.Helper()
@@ -304,7 +293,7 @@ func TestSetShopStatus(t *testing.T) {
 			Entities []struct{ Shop *struct{ ID string } }
 		}
 		s.data(t, "", `query($r: [_Any!]!) { entities: _entities(representations: $r) { ... on Profile { shop { id } } } }`,
-			map[string]any{"r": []any{profileRep("2004")}}, &got)
+			map[string]any{"r": []any{graphtest.ProfileRep("2004")}}, &got)
 		return got.Entities[0].Shop != nil
 	}
 	forbidden := []userError{{Field: []string{"status"}, Code: "FORBIDDEN_STATUS"}}
@@ -340,7 +329,7 @@ func TestSetShopStatus(t *testing.T) {
 		t.Errorf("staff lifts SUSPENDED: %+v", p)
 	}
 	// Staff may change any shop's status; another merchant may not.
-	r := s.post(t, token(t, "2001"), setShopStatus, map[string]any{"shopId": id, "status": "DRAFT"})
+	r := s.post(t, graphtest.Token(t, "2001"), setShopStatus, map[string]any{"shopId": id, "status": "DRAFT"})
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
 		t.Errorf("another merchant: %+v, want FORBIDDEN", r.Errors)
 	}
@@ -355,7 +344,7 @@ func TestSetShopStatus(t *testing.T) {
 
 func TestCreateProduct(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	in := with(productVars("NEW-1"), "description", "Warm.", "compareAtPrice", "12.50", "availability", "PREORDER", "condition", "USED", "brand", "Acme",
 		"image", map[string]any{"url": "https://img.acme.example/n.jpg", "altText": "A hat", "width": 640, "height": 480})
@@ -385,7 +374,7 @@ func TestCreateProduct(t *testing.T) {
 
 func TestUpdateProduct(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	a1 := ids(s.myShop(t, tok))["A1"]
 	upd := func(fields map[string]any) payload {
 		t.Helper()
@@ -427,7 +416,7 @@ func TestUpdateProduct(t *testing.T) {
 
 func TestDeleteProduct(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	id := ids(shop)
 	// A2 is featured second of A3 A1 A2 A4 A5 (A3, A4 are not purchasable).
@@ -460,7 +449,7 @@ func TestDeleteProduct(t *testing.T) {
 
 func TestUpsertProducts(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	a1 := ids(shop)["A1"]
 	p := s.ok(t, tok, upsertProducts, map[string]any{"shopId": shop.ID, "products": []any{
@@ -492,7 +481,7 @@ func TestUpsertProducts(t *testing.T) {
 // every problem of the batch is reported at once.
 func TestUpsertProductsAtomic(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	before := s.snapshot(t, tok)
 	products := []any{productVars("V1"), with(productVars("A1"), "title", "Changed")}
@@ -523,7 +512,7 @@ func TestUpsertProductsAtomic(t *testing.T) {
 
 func TestUpsertProductsLimits(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2005")
+	tok := graphtest.Token(t, "2005")
 	shop := s.myShop(t, tok)
 	// Small products, so that 1,001 of them fit the request size limit.
 	small := func(i int) map[string]any {
@@ -546,7 +535,7 @@ func TestUpsertProductsLimits(t *testing.T) {
 // TestCatalogueLimit: a shop holds at most 10,000 products.
 func TestCatalogueLimit(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2005") // has P1
+	tok := graphtest.Token(t, "2005") // has P1
 	shop := s.myShop(t, tok)
 	ctx := context.Background()
 	var shopKey int64
@@ -580,10 +569,10 @@ func TestCatalogueLimit(t *testing.T) {
 
 func TestSetFeaturedProducts(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	id := ids(shop)
-	other := ids(s.myShop(t, token(t, "2002")))["J1"]
+	other := ids(s.myShop(t, graphtest.Token(t, "2002")))["J1"]
 	set := func(list ...string) payload {
 		t.Helper()
 		if list == nil {
@@ -632,7 +621,7 @@ func TestSetFeaturedProducts(t *testing.T) {
 // representative set of rules (internal/catalog tests each rule).
 func TestValidationPaths(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	a1 := ids(shop)["A1"]
 	long := strings.Repeat("é", 151) // 151 characters, 302 bytes
@@ -737,11 +726,11 @@ func claims(sub string, exp time.Duration, kv ...any) jwt.MapClaims {
 // myShop fail with UNAUTHENTICATED at the top level and write nothing,
 // while public reads keep working.
 func TestUnauthenticated(t *testing.T) {
-	s := newMerchantServer(t, auth.Config{Secret: testSecret, Issuer: "https://id.example", Audience: "shop-subgraph"})
+	s := newMerchantServer(t, auth.Config{Secret: graphtest.Secret, Issuer: "https://id.example", Audience: "shop-subgraph"})
 	good := func(kv ...any) jwt.MapClaims {
 		return claims("2001", time.Hour, append([]any{"iss", "https://id.example", "aud", "shop-subgraph"}, kv...)...)
 	}
-	hs := func(c jwt.MapClaims) string { return signed(t, jwt.SigningMethodHS256, testSecret, c) }
+	hs := func(c jwt.MapClaims) string { return signed(t, jwt.SigningMethodHS256, graphtest.Secret, c) }
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	tokens := map[string]string{
 		"no token":       "",
@@ -752,7 +741,7 @@ func TestUnauthenticated(t *testing.T) {
 		"no sub":         "Bearer " + hs(good("sub", nil)),
 		"bad signature":  "Bearer " + signed(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-another"), good()),
 		"alg none":       "Bearer " + signed(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, good()),
-		"HS512":          "Bearer " + signed(t, jwt.SigningMethodHS512, testSecret, good()),
+		"HS512":          "Bearer " + signed(t, jwt.SigningMethodHS512, graphtest.Secret, good()),
 		"RS256":          "Bearer " + signed(t, jwt.SigningMethodRS256, rsaKey, good()),
 		"wrong issuer":   "Bearer " + hs(good("iss", "https://evil.example")),
 		"no issuer":      "Bearer " + hs(good("iss", nil)),
@@ -802,12 +791,12 @@ func TestUnauthenticated(t *testing.T) {
 // for setShopStatus.
 func TestForbidden(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	before := s.snapshot(t, tok)
 	for _, who := range []struct {
 		name string
 		tok  string
-	}{{"another merchant", token(t, "2002")}, {"staff", token(t, "2002", auth.ScopeAdmin)}} {
+	}{{"another merchant", graphtest.Token(t, "2002")}, {"staff", graphtest.Token(t, "2002", auth.ScopeAdmin)}} {
 		for op, m := range mutations {
 			if op == "createShop" || op == "myShop" || (op == "setShopStatus" && who.name == "staff") {
 				continue
@@ -881,7 +870,7 @@ func TestPublicKeys(t *testing.T) {
 // fields of the same request, see what the mutation wrote.
 func TestMutationPayloadReadsFresh(t *testing.T) {
 	s := newHS256Server(t)
-	tok := token(t, "2001")
+	tok := graphtest.Token(t, "2001")
 	shop := s.myShop(t, tok)
 	id := ids(shop)
 	q := `mutation($shopId: ID!, $a: [ID!]!, $b: [ID!]!) {

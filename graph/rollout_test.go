@@ -5,35 +5,17 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/shop-subgraph/shop/internal/auth"
-	"github.com/shop-subgraph/shop/internal/gqlhttp"
-	"github.com/shop-subgraph/shop/internal/rollout"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
-
-func withRollout(t testing.TB, countries, languages, platforms, merchants string) func(*gqlhttp.Options) {
-	rules, err := rollout.ParseRules(countries, languages, platforms, merchants)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(o *gqlhttp.Options) { o.Rollout = rules }
-}
-
-func withTokens(t testing.TB) func(*gqlhttp.Options) {
-	v, err := auth.NewVerifier(auth.Config{Secret: testSecret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return func(o *gqlhttp.Options) { o.Auth = v }
-}
 
 // shopsSeen asks for the shops of profiles 2001 and 2004 (DRAFT) and of a
 // tweet by 2001 with the given headers, and returns the shop names seen
 // ("-" for null); every answer must be free of errors.
-func shopsSeen(t *testing.T, s *testServer, headers map[string]string) string {
+func shopsSeen(t *testing.T, s *graphtest.Server, headers map[string]string) string {
 	t.Helper()
-	r, _ := s.postHeaders(t, headers, `query($reps: [_Any!]!) { _entities(representations: $reps) {
+	r, _ := s.PostHeaders(t, headers, `query($reps: [_Any!]!) { _entities(representations: $reps) {
 	  ... on Profile { shop { name } } ... on Tweet { shop { name } } } }`, map[string]any{"reps": []any{
-		profileRep("2001"), profileRep("2004"),
+		graphtest.ProfileRep("2001"), graphtest.ProfileRep("2004"),
 		map[string]any{"__typename": "Tweet", "id": "t1", "author": map[string]any{"id": "2001"}},
 		map[string]any{"__typename": "Tweet", "id": "t2", "author": map[string]any{"id": "2004"}},
 	}})
@@ -61,7 +43,7 @@ func shopsSeen(t *testing.T, s *testServer, headers map[string]string) string {
 }
 
 func TestRolloutPilot(t *testing.T) {
-	s := newTestServer(t, withRollout(t, "US", "en", "ios", ""), withTokens(t))
+	s := graphtest.NewServer(t, graphtest.WithRollout(t, "US", "en", "ios", ""), graphtest.WithTokens(t))
 	pilot := map[string]string{"X-Viewer-Country": "US", "Accept-Language": "en-US,fr;q=0.8", "X-Client-Platform": "ios"}
 	without := func(k string) map[string]string {
 		h := map[string]string{}
@@ -100,10 +82,10 @@ func TestRolloutPilot(t *testing.T) {
 		{"other platform", with("X-Client-Platform", "android"), hidden},
 		// The owner previews their own shop on their profile, DRAFT
 		// included and whatever the rules; not on their tweets.
-		{"owner of a draft, outside the pilot", map[string]string{"Authorization": "Bearer " + token(t, "2004")}, "-,Draft Studio,-,-"},
-		{"owner of a draft, in the pilot", with("Authorization", "Bearer "+token(t, "2004")), "Acme Outdoor,Draft Studio,Acme Outdoor,-"},
-		{"owner of an active shop, outside the pilot", map[string]string{"Authorization": "Bearer " + token(t, "2001")}, "Acme Outdoor,-,-,-"},
-		{"someone else's token", with("Authorization", "Bearer "+token(t, "2002")), shown},
+		{"owner of a draft, outside the pilot", map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2004")}, "-,Draft Studio,-,-"},
+		{"owner of a draft, in the pilot", with("Authorization", "Bearer "+graphtest.Token(t, "2004")), "Acme Outdoor,Draft Studio,Acme Outdoor,-"},
+		{"owner of an active shop, outside the pilot", map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2001")}, "Acme Outdoor,-,-,-"},
+		{"someone else's token", with("Authorization", "Bearer "+graphtest.Token(t, "2002")), shown},
 		{"a bad token is no owner", map[string]string{"Authorization": "Bearer nope"}, hidden},
 	}
 	for _, tt := range tests {
@@ -116,8 +98,8 @@ func TestRolloutPilot(t *testing.T) {
 }
 
 func TestRolloutMerchants(t *testing.T) {
-	s := newTestServer(t, withRollout(t, "", "", "", "2002,2004"))
-	r, _ := s.post(t, profileShopQuery, map[string]any{"reps": []any{profileRep("2001"), profileRep("2002"), profileRep("2004")}})
+	s := graphtest.NewServer(t, graphtest.WithRollout(t, "", "", "", "2002,2004"))
+	r, _ := s.Post(t, profileShopQuery, map[string]any{"reps": []any{graphtest.ProfileRep("2001"), graphtest.ProfileRep("2002"), graphtest.ProfileRep("2004")}})
 	want := `{"_entities":[{"id":"2001","shop":null},{"id":"2002","shop":{"name":"Tokyo Tea","status":"ACTIVE","featuredProducts":[{"sku":"J1"}]}},{"id":"2004","shop":null}]}`
 	if string(r.Data) != want || len(r.Errors) > 0 {
 		t.Errorf("got %s %+v\nwant %s", r.Data, r.Errors, want)
@@ -127,13 +109,13 @@ func TestRolloutMerchants(t *testing.T) {
 // TestRolloutStatementBudget: the rules cost no statement, and hidden shops
 // cost no carousel query.
 func TestRolloutStatementBudget(t *testing.T) {
-	s := newTestServer(t, withRollout(t, "US", "en", "ios", ""), withTokens(t))
+	s := graphtest.NewServer(t, graphtest.WithRollout(t, "US", "en", "ios", ""), graphtest.WithTokens(t))
 	reps := make([]any, 500)
 	for i := range reps {
 		reps[i] = map[string]any{"__typename": "Tweet", "id": fmt.Sprint(i), "author": map[string]any{"id": fmt.Sprint(2001 + i%5)}}
 	}
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Tweet { shop { name featuredProducts { sku } } } } }`
-	pilot := map[string]string{"X-Viewer-Country": "US", "Accept-Language": "en", "X-Client-Platform": "ios", "Authorization": "Bearer " + token(t, "2004")}
+	pilot := map[string]string{"X-Viewer-Country": "US", "Accept-Language": "en", "X-Client-Platform": "ios", "Authorization": "Bearer " + graphtest.Token(t, "2004")}
 	for _, tt := range []struct {
 		name    string
 		headers map[string]string
@@ -142,7 +124,7 @@ func TestRolloutStatementBudget(t *testing.T) {
 		{"shown", pilot, 2},
 		{"hidden by the rules", map[string]string{"X-Viewer-Country": "FR"}, 1},
 	} {
-		r, stmts := s.postHeaders(t, tt.headers, q, map[string]any{"reps": reps})
+		r, stmts := s.PostHeaders(t, tt.headers, q, map[string]any{"reps": reps})
 		if len(r.Errors) > 0 {
 			t.Fatalf("%s: errors %+v", tt.name, r.Errors)
 		}

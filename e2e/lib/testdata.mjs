@@ -1,4 +1,4 @@
-// The e2e suite's test data: graph/testdata/shops.jsonl, the subgraph's own
+// The e2e suite's test data: internal/graphtest/shops.jsonl, the subgraph's own
 // test data in the import format (SPEC §3), and what the API must answer for
 // it, worked out here from the file by SPEC §2's rules. Every expectation of
 // the suite comes from the file, so editing the file cannot make the suite
@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const SHOPS_JSONL = fileURLToPath(new URL('../../graph/testdata/shops.jsonl', import.meta.url));
+export const SHOPS_JSONL = fileURLToPath(new URL('../../internal/graphtest/shops.jsonl', import.meta.url));
 
 /** The lines of the test data, one shop each. */
 export const lines = readFileSync(SHOPS_JSONL, 'utf8')

@@ -1,4 +1,4 @@
-package graph_test
+package graphtest
 
 import (
 	"bytes"
@@ -8,10 +8,10 @@ import (
 	"io"
 )
 
-// checkJSON returns an error when b is not one JSON value, or when an
+// CheckJSON returns an error when b is not one JSON value, or when an
 // object in it names a member twice (which encoding/json would decode
 // silently, keeping the last).
-func checkJSON(b []byte) error {
+func CheckJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := checkValue(dec); err != nil {

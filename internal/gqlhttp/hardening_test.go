@@ -1,4 +1,4 @@
-package graph_test
+package gqlhttp_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/shop-subgraph/shop/internal/gqlhttp"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
 
 // fragmentBomb is a query of n+1 fragments, each spreading the previous one
@@ -33,9 +34,9 @@ func fragmentBomb(n int) string {
 // fields that cost something is refused the same way, and one small
 // enough to pass answers.
 func TestFragmentBomb(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	for _, n := range []int{12, 30, 62, 200} {
-		e := s.wantError(t, fragmentBomb(n), nil, "BAD_USER_INPUT")
+		e := s.WantError(t, fragmentBomb(n), nil, "BAD_USER_INPUT")
 		if !strings.Contains(e.Message, "fields, more than the limit of 2000") {
 			t.Errorf("%d levels: message %q", n, e.Message)
 		}
@@ -47,25 +48,25 @@ func TestFragmentBomb(t *testing.T) {
 		fmt.Fprintf(&deep, " fragment S%d on Shop { a%d: name ...S%d ...S%d }", i, i, i-1, i-1)
 	}
 	q := strings.Replace(deep.String(), "...S0 }", "...S40 }", 1)
-	s.wantError(t, q, nil, "BAD_USER_INPUT")
+	s.WantError(t, q, nil, "BAD_USER_INPUT")
 
 	var got struct {
 		Typename string `json:"__typename"`
 	}
-	s.data(t, fragmentBomb(10), nil, &got) // 1,024 fields, under the limit
+	s.Data(t, fragmentBomb(10), nil, &got) // 1,024 fields, under the limit
 	if got.Typename != "Query" {
 		t.Errorf("10 levels: %+v", got)
 	}
-	few := newTestServer(t, withLimits(gqlhttp.Limits{MaxFields: 1023}))
-	few.wantError(t, fragmentBomb(10), nil, "BAD_USER_INPUT")
+	few := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxFields: 1023}))
+	few.WantError(t, fragmentBomb(10), nil, "BAD_USER_INPUT")
 }
 
 // TestComplexityThroughFragments: a fragment's cost counts wherever it is
 // spread, multiplied by the lists around it.
 func TestComplexityThroughFragments(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
 	// 100 shops × 100 products × 2 fields, through two fragments.
-	r, _ := s.post(t, `{ shops(first: 100) { nodes { ...S } } } fragment S on Shop { products(first: 100) { nodes { ...P } } } fragment P on Product { sku title }`, nil)
+	r, _ := s.Post(t, `{ shops(first: 100) { nodes { ...S } } } fragment S on Shop { products(first: 100) { nodes { ...P } } } fragment P on Product { sku title }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Errorf("errors %+v, want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
 	}
@@ -74,9 +75,9 @@ func TestComplexityThroughFragments(t *testing.T) {
 // TestQueryLength: a query over the limit is refused before it is parsed,
 // and an over-long persisted query is not kept.
 func TestQueryLength(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxQueryBytes: 100}))
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxQueryBytes: 100}))
 	long := "# " + strings.Repeat("x", 100) + "\n{ __typename }"
-	e := s.wantError(t, long, nil, "BAD_USER_INPUT")
+	e := s.WantError(t, long, nil, "BAD_USER_INPUT")
 	if !strings.Contains(e.Message, "more than the limit of 100") || len(e.Message) > 200 {
 		t.Errorf("message %q", e.Message)
 	}
@@ -88,7 +89,7 @@ func TestQueryLength(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r response
+		var r graphtest.Response
 		json.NewDecoder(res.Body).Decode(&r)
 		res.Body.Close()
 		if len(r.Errors) != 1 || r.Data != nil && string(r.Data) != "null" {
@@ -99,12 +100,12 @@ func TestQueryLength(t *testing.T) {
 		}
 	}
 	var got map[string]any
-	s.data(t, `{ __typename }`, nil, &got)
+	s.Data(t, `{ __typename }`, nil, &got)
 }
 
 // TestTokenLimit: the parser stops at the token limit.
 func TestTokenLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxTokens: 50}))
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxTokens: 50}))
 	r, status := postStatus(t, s.URL, "{"+strings.Repeat(" __typename", 60)+" }", nil)
 	if status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "GRAPHQL_PARSE_FAILED" || !strings.Contains(r.Errors[0].Message, "token limit of 50") {
 		t.Errorf("status %d, %+v", status, r.Errors)
@@ -115,7 +116,7 @@ func TestTokenLimit(t *testing.T) {
 // custom scalar's type lets it through validation, is the client's error,
 // not a panic and a 500.
 func TestNumberLiteralsOutOfRange(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	for _, q := range []string{
 		`{ _entities(representations: [{__typename: "Profile", id: 99999999999999999999}]) { __typename } }`,
 		`{ _entities(representations: [{__typename: "Profile", id: "1", x: [1, {y: -99999999999999999999}]}]) { __typename } }`,
@@ -135,7 +136,7 @@ func TestNumberLiteralsOutOfRange(t *testing.T) {
 // without being quoted back, whatever its size; a number variable that is
 // not an Int says so.
 func TestRequestErrorsSayWhatIsWrong(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	body := `{"query": "{ shops { totalCount } }", "variables": {"x": "` + strings.Repeat("y", 900_000)
 	res, err := http.Post(s.URL, "application/json", strings.NewReader(body))
 	if err != nil {
@@ -153,7 +154,7 @@ func TestRequestErrorsSayWhatIsWrong(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var r response
+		var r graphtest.Response
 		json.NewDecoder(res.Body).Decode(&r)
 		res.Body.Close()
 		if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "variable $n must be an Int") {
@@ -164,7 +165,7 @@ func TestRequestErrorsSayWhatIsWrong(t *testing.T) {
 
 // postStatus posts a query and returns the response, whatever its status,
 // and the status.
-func postStatus(t testing.TB, url, query string, vars map[string]any) (response, int) {
+func postStatus(t testing.TB, url, query string, vars map[string]any) (graphtest.Response, int) {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	res, err := http.Post(url, "application/json", bytes.NewReader(b))
@@ -172,7 +173,7 @@ func postStatus(t testing.TB, url, query string, vars map[string]any) (response,
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var r response
+	var r graphtest.Response
 	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
 		t.Fatalf("status %d: %v", res.StatusCode, err)
 	}
@@ -188,20 +189,20 @@ func quote(s string) string {
 // operation ran is stopped after parsing and validation: no statement
 // runs, and it says why.
 func TestClientGoneStopsWork(t *testing.T) {
-	s := newTestServer(t)
-	h := gqlhttp.NewHandler(gqlhttp.Options{Store: s.store, Loaders: s.metrics, Operations: s.metrics})
+	s := graphtest.NewServer(t)
+	h := gqlhttp.NewHandler(gqlhttp.Options{Store: s.Store, Loaders: s.Metrics, Operations: s.Metrics})
 	body := `{"query":"query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { shop { name featuredProducts { sku } } } } }","variables":{"r":[{"__typename":"Profile","id":"2001"}]}}`
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body)).WithContext(ctx)
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
-	before := s.metrics.DBQueries()
+	before := s.Metrics.DBQueries()
 	h.ServeHTTP(rec, req)
-	if n := s.metrics.DBQueries() - before; n != 0 {
+	if n := s.Metrics.DBQueries() - before; n != 0 {
 		t.Errorf("%v statements for a request whose client had gone", n)
 	}
 	if out := rec.Body.String(); !strings.Contains(out, `"request canceled"`) {
-		t.Errorf("response %s, want request canceled", out)
+		t.Errorf("graphtest.Response %s, want request canceled", out)
 	}
 }

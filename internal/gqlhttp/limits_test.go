@@ -1,4 +1,4 @@
-package graph_test
+package gqlhttp_test
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/gqlhttp"
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
 
 func withLimits(l gqlhttp.Limits) func(*gqlhttp.Options) {
@@ -21,38 +22,38 @@ func withLimits(l gqlhttp.Limits) func(*gqlhttp.Options) {
 }
 
 func TestDepthLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxDepth: 4}))
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxDepth: 4}))
 	// shops > nodes > featuredProducts > shop > name: 5 levels.
-	e := s.wantError(t, `{ shops { nodes { featuredProducts { shop { name } } } } }`, nil, "BAD_USER_INPUT")
+	e := s.WantError(t, `{ shops { nodes { featuredProducts { shop { name } } } } }`, nil, "BAD_USER_INPUT")
 	if !strings.Contains(e.Message, "5 levels deep") || !strings.Contains(e.Message, "limit of 4") {
 		t.Errorf("message %q", e.Message)
 	}
 	// Through a fragment too.
-	s.wantError(t, `{ shops { ...F } } fragment F on ShopConnection { nodes { featuredProducts { shop { name } } } }`, nil, "BAD_USER_INPUT")
+	s.WantError(t, `{ shops { ...F } } fragment F on ShopConnection { nodes { featuredProducts { shop { name } } } }`, nil, "BAD_USER_INPUT")
 	// 4 levels pass, and introspection does not count.
 	var got map[string]any
-	s.data(t, `{ shops { nodes { featuredProducts { sku } } } }`, nil, &got)
-	s.data(t, `{ __schema { types { fields { type { ofType { ofType { name } } } } } } }`, nil, &got)
+	s.Data(t, `{ shops { nodes { featuredProducts { sku } } } }`, nil, &got)
+	s.Data(t, `{ __schema { types { fields { type { ofType { ofType { name } } } } } } }`, nil, &got)
 }
 
 func TestComplexityLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
 	// 100 shops × 100 products × 2 fields is far over 1,000.
-	r, _ := s.post(t, `{ shops(first: 100) { nodes { products(first: 100) { nodes { sku title } } } } }`, nil)
+	r, _ := s.Post(t, `{ shops(first: 100) { nodes { products(first: 100) { nodes { sku title } } } } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" || !strings.Contains(r.Errors[0].Message, "limit of 1000") {
 		t.Errorf("errors %+v, want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
 	}
 	// _entities costs by its number of representations.
 	reps := make([]any, 200)
 	for i := range reps {
-		reps[i] = profileRep(fmt.Sprint(i))
+		reps[i] = graphtest.ProfileRep(fmt.Sprint(i))
 	}
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { name storeUrl featuredProducts { sku } } } } }`
-	r, _ = s.post(t, q, map[string]any{"reps": reps})
+	r, _ = s.Post(t, q, map[string]any{"reps": reps})
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Errorf("200 representations: errors %+v, want COMPLEXITY_LIMIT_EXCEEDED", r.Errors)
 	}
-	r, _ = s.post(t, q, map[string]any{"reps": reps[:10]})
+	r, _ = s.Post(t, q, map[string]any{"reps": reps[:10]})
 	if len(r.Errors) != 0 {
 		t.Errorf("10 representations: %+v", r.Errors)
 	}
@@ -61,13 +62,13 @@ func TestComplexityLimit(t *testing.T) {
 // A first out of bounds is the resolver's BAD_USER_INPUT, whatever its size,
 // not a complexity far over the limit.
 func TestComplexityOfFirstOutOfBounds(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	for _, tc := range []struct{ query, msg string }{
 		{`{ shop(id: "1") { featuredProducts(first: 50000) { sku } } }`, "first must be between 1 and 5, got 50000"},
 		{`{ shops(first: 1000) { nodes { products(first: 100) { nodes { id } } } } }`, "first must be between 1 and 100, got 1000"},
 		{`{ shops(first: 1) { nodes { products(first: 100000) { nodes { id } } } } }`, "first must be between 1 and 100, got 100000"},
 	} {
-		e := s.wantError(t, tc.query, nil, "BAD_USER_INPUT")
+		e := s.WantError(t, tc.query, nil, "BAD_USER_INPUT")
 		if e.Message != tc.msg {
 			t.Errorf("%s: message %q, want %q", tc.query, e.Message, tc.msg)
 		}
@@ -77,19 +78,19 @@ func TestComplexityOfFirstOutOfBounds(t *testing.T) {
 // @defer would be run, and its part dropped by a one-response transport:
 // it is refused before the operation runs.
 func TestDeferRefused(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	for _, q := range []string{
 		`{ shop(id: "1") { id ... @defer { name featuredProducts { sku } } } }`,
 		`{ shop(id: "1") { id ...F @defer } } fragment F on Shop { name }`,
 		`{ shop(id: "1") { id ...F } } fragment F on Shop { ... @defer(label: "x") { name } }`,
 		`query($r: [_Any!]!) { _entities(representations: $r) { ... on Profile { id ... @defer { shop { name } } } } }`,
 	} {
-		r, _ := s.post(t, q, map[string]any{"r": []any{profileRep("1001")}})
+		r, _ := s.Post(t, q, map[string]any{"r": []any{graphtest.ProfileRep("1001")}})
 		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "@defer is not supported") || len(r.Data) > 0 && string(r.Data) != "null" {
 			t.Errorf("%s: errors %+v data %s, want one BAD_USER_INPUT about @defer and no data", q, r.Errors, r.Data)
 		}
 	}
-	r, _ := s.post(t, `query($d: Boolean!) { shop(id: "1") { id ... @defer(if: $d) { name } } }`, map[string]any{"d": true})
+	r, _ := s.Post(t, `query($d: Boolean!) { shop(id: "1") { id ... @defer(if: $d) { name } } }`, map[string]any{"d": true})
 	if len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "@defer is not supported") {
 		t.Errorf("@defer(if: $d) with $d true: %+v", r.Errors)
 	}
@@ -100,7 +101,7 @@ func TestDeferRefused(t *testing.T) {
 		`query($d: Boolean!) { shop(id: "1") { id ...F @defer(if: $d) } } fragment F on Shop { name }`,
 	} {
 		var got struct{ Shop struct{ ID, Name string } }
-		s.data(t, q, map[string]any{"d": false}, &got)
+		s.Data(t, q, map[string]any{"d": false}, &got)
 		if got.Shop.Name == "" {
 			t.Errorf("%s: %+v, want the shop's name", q, got)
 		}
@@ -108,19 +109,19 @@ func TestDeferRefused(t *testing.T) {
 }
 
 func TestRepresentationsLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxRepresentations: 3}))
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxRepresentations: 3}))
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { id } } }`
-	reps := []any{profileRep("1"), profileRep("2"), profileRep("3"), profileRep("4")}
-	e := s.wantError(t, q, map[string]any{"reps": reps}, "BAD_USER_INPUT")
+	reps := []any{graphtest.ProfileRep("1"), graphtest.ProfileRep("2"), graphtest.ProfileRep("3"), graphtest.ProfileRep("4")}
+	e := s.WantError(t, q, map[string]any{"reps": reps}, "BAD_USER_INPUT")
 	if !strings.Contains(e.Message, "at most 3 representations") {
 		t.Errorf("message %q", e.Message)
 	}
 	var got map[string]any
-	s.data(t, q, map[string]any{"reps": reps[:3]}, &got)
+	s.Data(t, q, map[string]any{"reps": reps[:3]}, &got)
 }
 
 func TestBodyLimit(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{MaxBodyBytes: 100}))
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxBodyBytes: 100}))
 	big := `{"query":"{ shops { totalCount } }","variables":{"pad":"` + strings.Repeat("x", 200) + `"}}`
 	res, err := http.Post(s.URL, "application/json", strings.NewReader(big))
 	if err != nil {
@@ -131,13 +132,13 @@ func TestBodyLimit(t *testing.T) {
 		t.Errorf("status %d, want 413", res.StatusCode)
 	}
 	var got map[string]any
-	s.data(t, `{ shops { totalCount } }`, nil, &got)
+	s.Data(t, `{ shops { totalCount } }`, nil, &got)
 }
 
 // Requests gqlgen's transports would refuse without an extensions.code are
 // refused with one, and with the HTTP status that says why.
 func TestUnsupportedRequestsCoded(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	get := func(q string) string { return s.URL + "?query=" + url.QueryEscape(q) }
 	for _, tc := range []struct {
 		name, method, url, contentType, body string
@@ -161,7 +162,7 @@ func TestUnsupportedRequestsCoded(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer res.Body.Close()
-			var r response
+			var r graphtest.Response
 			if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
 				t.Fatal(err)
 			}
@@ -201,43 +202,43 @@ func TestUnsupportedRequestsCoded(t *testing.T) {
 }
 
 func TestTimeout(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{Timeout: time.Nanosecond}))
-	e := s.wantError(t, `{ shops { totalCount } }`, nil, "INTERNAL_SERVER_ERROR")
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{Timeout: time.Nanosecond}))
+	e := s.WantError(t, `{ shops { totalCount } }`, nil, "INTERNAL_SERVER_ERROR")
 	if e.Message != "request timed out" {
 		t.Errorf("message %q, want request timed out", e.Message)
 	}
 }
 
 func TestIntrospectionSwitch(t *testing.T) {
-	s := newTestServer(t, withLimits(gqlhttp.Limits{NoIntrospection: true}))
-	s.wantError(t, `{ __schema { queryType { name } } }`, nil, "BAD_USER_INPUT")
-	s.wantError(t, `{ __type(name: "Shop") { name } }`, nil, "BAD_USER_INPUT")
+	s := graphtest.NewServer(t, withLimits(gqlhttp.Limits{NoIntrospection: true}))
+	s.WantError(t, `{ __schema { queryType { name } } }`, nil, "BAD_USER_INPUT")
+	s.WantError(t, `{ __type(name: "Shop") { name } }`, nil, "BAD_USER_INPUT")
 	var got struct {
 		Service struct{ SDL string }      `json:"_service"`
 		Shops   struct{ Typename string } `json:"shops"`
 	}
-	s.data(t, `{ _service { sdl } shops { __typename } }`, nil, &got)
+	s.Data(t, `{ _service { sdl } shops { __typename } }`, nil, &got)
 	if !strings.Contains(got.Service.SDL, "type Shop") {
 		t.Errorf("_service.sdl does not work with introspection off")
 	}
-	on := newTestServer(t)
-	s.data(t, `{ __typename }`, nil, &got)
-	on.data(t, `{ __schema { queryType { name } } }`, nil, &got)
+	on := graphtest.NewServer(t)
+	s.Data(t, `{ __typename }`, nil, &got)
+	on.Data(t, `{ __schema { queryType { name } } }`, nil, &got)
 }
 
 func TestAutomaticPersistedQueries(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	query := `{ shops(first: 1) { nodes { name } } }`
 	sum := sha256.Sum256([]byte(query))
 	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
-	post := func(body map[string]any) response {
+	post := func(body map[string]any) graphtest.Response {
 		b, _ := json.Marshal(body)
 		res, err := http.Post(s.URL, "application/json", bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer res.Body.Close()
-		var r response
+		var r graphtest.Response
 		json.NewDecoder(res.Body).Decode(&r)
 		return r
 	}
@@ -257,7 +258,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var r response
+	var r graphtest.Response
 	json.NewDecoder(res.Body).Decode(&r)
 	if string(r.Data) != want {
 		t.Errorf("hash only over GET: %s %+v", r.Data, r.Errors)
@@ -271,14 +272,14 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 // TestFederatedTracing: ftv1 comes back when the gateway asks for it, and
 // only then.
 func TestFederatedTracing(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	q := `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { name } } } }`
-	vars := map[string]any{"reps": []any{profileRep("2001")}}
-	r, _ := s.postHeaders(t, map[string]string{"Apollo-Federation-Include-Trace": "ftv1"}, q, vars)
+	vars := map[string]any{"reps": []any{graphtest.ProfileRep("2001")}}
+	r, _ := s.PostHeaders(t, map[string]string{"Apollo-Federation-Include-Trace": "ftv1"}, q, vars)
 	if trace, _ := r.Extensions["ftv1"].(string); trace == "" || len(r.Errors) > 0 {
 		t.Errorf("asked for ftv1, got extensions %v, errors %+v", r.Extensions, r.Errors)
 	}
-	r, _ = s.post(t, q, vars)
+	r, _ = s.Post(t, q, vars)
 	if r.Extensions["ftv1"] != nil {
 		t.Errorf("ftv1 returned without being asked for")
 	}
@@ -290,19 +291,19 @@ func TestFederatedTracing(t *testing.T) {
 // with a page of 100 products, every field of both) and refuses 10,000
 // aliases.
 func TestComplexityModel(t *testing.T) {
-	s := newTestServer(t)
+	s := graphtest.NewServer(t)
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
-	shop := strings.ReplaceAll(everyFieldUpTo(schema, "Shop", map[string]int{}, 1), "products(first: 2)", "products(first: 100)")
+	shop := strings.ReplaceAll(graphtest.EveryField(schema, "Shop", 1), "products(first: 2)", "products(first: 100)")
 	q := `{ shops(first: 40) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node ` + shop + ` } nodes ` + shop + ` } }`
-	r, _ := s.post(t, q, nil)
+	r, _ := s.Post(t, q, nil)
 	for _, e := range r.Errors {
 		if code := e.Extensions["code"]; code == "COMPLEXITY_LIMIT_EXCEEDED" || strings.Contains(e.Message, "limit of") {
 			t.Errorf("the catalogue query was refused: %s", e.Message)
 		}
 	}
 	// Its price, just under the limit it is allowed.
-	tight := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
-	r, _ = tight.post(t, q, nil)
+	tight := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxComplexity: 1000}))
+	r, _ = tight.Post(t, q, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Fatalf("errors %+v", r.Errors)
 	}
@@ -319,8 +320,8 @@ func TestComplexityModel(t *testing.T) {
 		t.Errorf("10,000 aliases: %+v", r.Errors)
 	}
 	// Within the length limit, the field limit refuses them.
-	wide := newTestServer(t, withLimits(gqlhttp.Limits{MaxQueryBytes: 1 << 20, MaxTokens: 1 << 20}))
-	e := wide.wantError(t, aliases.String(), nil, "BAD_USER_INPUT")
+	wide := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxQueryBytes: 1 << 20, MaxTokens: 1 << 20}))
+	e := wide.WantError(t, aliases.String(), nil, "BAD_USER_INPUT")
 	if !strings.Contains(e.Message, "fields") {
 		t.Errorf("10,000 aliases: %s", e.Message)
 	}
@@ -334,8 +335,8 @@ func TestComplexityModel(t *testing.T) {
 		{`{ shop(id: "1") { featuredProducts(first: 2) { sku image { url } } } }`, 5},
 		{`{ shop(id: "1") { products(first: 10) { totalCount pageInfo { hasNextPage } nodes { sku } edges { node { id } } } } }`, 1 + 1 + 1 + 10 + 10*2},
 	} {
-		low := newTestServer(t, withLimits(gqlhttp.Limits{MaxComplexity: tt.cost - 1}))
-		e := low.wantError(t, tt.query, nil, "COMPLEXITY_LIMIT_EXCEEDED")
+		low := graphtest.NewServer(t, withLimits(gqlhttp.Limits{MaxComplexity: tt.cost - 1}))
+		e := low.WantError(t, tt.query, nil, "COMPLEXITY_LIMIT_EXCEEDED")
 		if want := fmt.Sprintf("complexity %d,", tt.cost); !strings.Contains(e.Message, want) {
 			t.Errorf("%s: %s, want %s", tt.query, e.Message, want)
 		}

@@ -1,4 +1,4 @@
-package graph_test
+package gqlhttp_test
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/shop-subgraph/shop/internal/graphtest"
 )
 
 // FuzzOperation sends documents, variables and representations through the
@@ -19,12 +21,12 @@ import (
 // the inputs earlier fuzzing found interesting; both run with the ordinary
 // tests, on SQLite and on PostgreSQL. To fuzz:
 //
-//	go test ./graph -run '^$' -fuzz FuzzOperation -fuzztime 1m -fuzzminimizetime 20x
+//	go test ./internal/gqlhttp -run '^$' -fuzz FuzzOperation -fuzztime 1m -fuzzminimizetime 20x
 //
 // (each input is a request through the handler: minimizing one at the
 // default 60 s per input stalls the run)
 func FuzzOperation(f *testing.F) {
-	s := newTestServer(f, withTokens(f))
+	s := graphtest.NewServer(f, graphtest.WithTokens(f))
 	profile := `{"__typename":"Profile","id":"2001"}`
 	tweet := `{"__typename":"Tweet","id":"t1","author":{"id":"2004"}}`
 	entities := `query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Profile { id shop { name featuredProducts { sku price { amount } } } } ... on Tweet { shop { name } } } }`
@@ -65,7 +67,7 @@ func FuzzOperation(f *testing.F) {
 		if traced {
 			req.Header.Set("Apollo-Federation-Include-Trace", "ftv1")
 		}
-		before := s.metrics.DBQueries()
+		before := s.Metrics.DBQueries()
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -78,7 +80,7 @@ func FuzzOperation(f *testing.F) {
 		if res.StatusCode >= 500 {
 			t.Fatalf("status %d: %.500s", res.StatusCode, out)
 		}
-		if err := checkJSON(out); err != nil {
+		if err := graphtest.CheckJSON(out); err != nil {
 			t.Fatalf("%v: %.500s", err, out)
 		}
 		if bytes.Contains(out, []byte(`"internal error"`)) {
@@ -86,7 +88,7 @@ func FuzzOperation(f *testing.F) {
 		}
 		// A statement needs a field with a selection set: a list, an
 		// object loaded by key, a count beside a page.
-		stmts := int(s.metrics.DBQueries() - before)
+		stmts := int(s.Metrics.DBQueries() - before)
 		if most := 3*strings.Count(query, "{") + 3; stmts > most {
 			t.Fatalf("%d statements, more than %d for the document's selection sets", stmts, most)
 		}
