@@ -47,7 +47,13 @@ func TestQueryWeight(t *testing.T) {
 		`{ _entities(representations: [` + strings.Repeat(`{__typename: "Profile", id: "1001"}, `, 500) + `]) { __typename } }`,
 		"# " + strings.Repeat("comment ", 4000) + "\n{ __typename }",
 	} {
+		// The least of three measures: whatever else the process allocates
+		// meanwhile (another test's server) only adds to one.
 		held, doc := heapHeld(t, q)
+		for range 2 {
+			h, _ := heapHeld(t, q)
+			held = min(held, h)
+		}
 		if w := queryWeight(q, doc); w < held {
 			t.Errorf("%.40s…: weighs %d, holds %d bytes", q, w, held)
 		}
