@@ -8,7 +8,7 @@
 // `sub` is the caller's profile id; `scope` is a space-separated list that
 // holds shop:admin for platform staff.
 //
-// The middleware never refuses a request: reads are public. It records the
+// NewContext never refuses a request: reads are public. It records the
 // viewer, or why there is none, and the operations that need a viewer ask
 // FromContext.
 package auth
@@ -239,7 +239,7 @@ func NewSecret() []byte {
 
 type ctxKey struct{}
 
-// result is what the middleware learnt about the request's caller.
+// result is what NewContext learnt about the request's caller.
 type result struct {
 	viewer Viewer
 	err    error

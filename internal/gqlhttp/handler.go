@@ -1,3 +1,13 @@
+// Package gqlhttp is the subgraph's HTTP edge: GraphQL over HTTP in front
+// of gqlgen's executor. NewHandler reads the body within its bound, refuses
+// what is not GraphQL over HTTP with a coded error, makes each request's
+// context (deadline, cache policy, viewer, loaders), and configures gqlgen:
+// its transports (writing responses without a second pass), the parsed
+// query and persisted-query caches bounded in bytes, the operation checks
+// (depth, fields, complexity, introspection, cache hints), the one error
+// presenter, the metrics observers, and graph's Entities extension, which
+// answers _entities calls. What a response may be cached for becomes its
+// Cache-Control, Vary and ETag here too.
 package gqlhttp
 
 import (
@@ -70,7 +80,8 @@ type Options struct {
 	// suspected of answering differently.
 	NoDirectPath bool
 	// Tracing, when set, is installed before every other operation and root
-	// field interceptor: internal/telemetry's operation and _entities spans.
+	// field interceptor but the ftv1 tracer's, on the requests it traces:
+	// internal/telemetry's operation and _entities spans.
 	Tracing graphql.HandlerExtension
 }
 

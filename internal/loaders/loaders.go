@@ -1,6 +1,6 @@
 // Package loaders holds the per-request dataloaders that batch the Shop
-// subgraph's lookups, the HTTP middleware that gives every request its own set,
-// and For(ctx) to reach them from resolvers.
+// subgraph's lookups, ForRequest, which gives every request its own set (the
+// HTTP edge calls it), and For(ctx) to reach them from resolvers.
 package loaders
 
 import (

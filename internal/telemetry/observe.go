@@ -12,7 +12,7 @@ import (
 
 // Observers is what the server's metrics observe: the store's statements
 // (store.Observer), the loaders' batches (loaders.Observer) and graph's
-// operations and _entities calls (graph.OperationObserver,
+// operations and _entities calls (gqlhttp.OperationObserver,
 // graph.EntitiesObserver).
 type Observers interface {
 	ObserveQuery(ctx context.Context, name string, d time.Duration, err error)

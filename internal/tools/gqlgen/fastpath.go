@@ -22,7 +22,7 @@ import (
 // GraphQL field, its type, its marshaller, whether a resolver backs it), and
 // the table of every object's implementors. A field backed by a resolver is
 // written only through a hand-written fast resolver (graph/direct.go's
-// fastResolvers) and otherwise makes the fast path fall back to the
+// directWriter.resolve) and otherwise makes the fast path fall back to the
 // executor; a new plain field is written without any hand edit.
 type fastPath struct {
 	// roots are the entities the fast path answers.
