@@ -199,6 +199,9 @@ func (w *directWriter) featuredProducts(f graphql.CollectedField, s *model.Shop)
 // featuredFirst reads featuredProducts' first as the resolver does, and
 // reports whether it is within bounds (the resolver reports it otherwise).
 func featuredFirst(opCtx *graphql.OperationContext, f graphql.CollectedField) (int, bool) {
+	if len(f.Arguments) == 0 {
+		return catalog.MaxFeatured, true // without building the map of none
+	}
 	v, given := f.ArgumentMap(opCtx.Variables)["first"]
 	if !given || v == nil {
 		return catalog.MaxFeatured, true
