@@ -5,6 +5,7 @@ package loaders
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,12 +50,36 @@ type EventsKey struct {
 	From, To string
 }
 
-// Loader is a dataloader that can also load a whole known set of keys at once.
+// Loader is a dataloader that can also load a whole known set of keys at
+// once (LoadNow) and say what it holds (Cached). The dataloader itself, with
+// its batch window, is made on the first Load: a request whose keys are all
+// loaded at once, such as every _entities call, never makes one, and most
+// requests use few of their loaders.
 type Loader[K comparable, V any] struct {
-	*dataloader.Loader[K, V]
 	batch dataloader.BatchFunc[K, V]
 	cache *dataloader.InMemoryCache[K, V]
+	once  sync.Once
+	dl    *dataloader.Loader[K, V]
 }
+
+// Load returns a thunk of key's value, batching keys asked for within the
+// batch window.
+func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
+	l.once.Do(func() {
+		l.dl = dataloader.NewBatchedLoader(l.batch, dataloader.WithWait[K, V](Wait), dataloader.WithCache[K, V](l.cache))
+	})
+	return l.dl.Load(ctx, key)
+}
+
+// Prime caches value for key, unless the loader holds key already.
+func (l *Loader[K, V]) Prime(ctx context.Context, key K, value V) {
+	if _, ok := l.cache.Get(ctx, key); !ok {
+		l.cache.Set(ctx, key, func() (V, error) { return value, nil })
+	}
+}
+
+// ClearAll drops everything the loader holds.
+func (l *Loader[K, V]) ClearAll() { l.cache.Clear() }
 
 // LoadNow loads every key not loaded yet in one batch, at once, and caches
 // the results, errors included, for the field resolvers that follow. Batch
@@ -89,8 +114,10 @@ func (l *Loader[K, V]) LoadNow(ctx context.Context, keys []K) ([]V, []error) {
 		var err error
 		if r := fresh[k]; r != nil {
 			vals[i], err = r.Data, r.Error
+		} else if thunk, cached := l.cache.Get(ctx, k); cached {
+			vals[i], err = thunk()
 		} else {
-			vals[i], err = l.Load(ctx, k)()
+			vals[i], err = l.Load(ctx, k)() // cleared meanwhile (Forget)
 		}
 		if err != nil {
 			if errs == nil {
@@ -195,12 +222,7 @@ func newLoader[K comparable, V any](ls *Loaders, obs Observer, name string, fn d
 			return fn(ctx, keys)
 		}
 	}
-	cache := dataloader.NewCache[K, V]()
-	l := &Loader[K, V]{
-		Loader: dataloader.NewBatchedLoader(observed, dataloader.WithWait[K, V](Wait), dataloader.WithCache[K, V](cache)),
-		batch:  observed,
-		cache:  cache,
-	}
+	l := &Loader[K, V]{batch: observed, cache: dataloader.NewCache[K, V]()}
 	ls.clears = append(ls.clears, func() { l.ClearAll() })
 	return l
 }
