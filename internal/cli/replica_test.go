@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -43,19 +42,6 @@ func replicaEnv(t *testing.T) (primary, replica, stop string) {
 		t.Skip(msg)
 	}
 	return primary, replica, stop
-}
-
-// inSchema returns dsn reading and writing the schema.
-func inSchema(t *testing.T, dsn, schema string) string {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 var dbStatements = regexp.MustCompile(`(?m)^shop_db_database_queries_total\{database="([^"]+)",query="([^"]+)"\} (\S+)$`)
@@ -108,8 +94,8 @@ func TestReplicas(t *testing.T) {
 	t.Cleanup(func() { admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
 
 	base, lines := startServe(t, map[string]string{
-		"DATABASE_URL":                   inSchema(t, primary, schema),
-		"DATABASE_REPLICA_URL":           inSchema(t, replica, schema),
+		"DATABASE_URL":                   storetest.InSchema(t, primary, schema),
+		"DATABASE_REPLICA_URL":           storetest.InSchema(t, replica, schema),
 		"SHOP_DB_REPLICA_CHECK_INTERVAL": "100ms",
 		"SHOP_DB_REPLICA_MAX_LAG":        "2s",
 	})
@@ -123,7 +109,7 @@ func TestReplicas(t *testing.T) {
 	// has, the replica, within its allowed lag, answers with what it has
 	// replayed: wait until the replica itself holds the carousels, then
 	// until the server counts it in.
-	onReplica, err := sql.Open("pgx", inSchema(t, replica, schema))
+	onReplica, err := sql.Open("pgx", storetest.InSchema(t, replica, schema))
 	if err != nil {
 		t.Fatal(err)
 	}

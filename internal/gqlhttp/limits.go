@@ -2,6 +2,7 @@ package gqlhttp
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,30 +66,14 @@ const (
 )
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxDepth == 0 {
-		l.MaxDepth = DefaultMaxDepth
-	}
-	if l.MaxComplexity == 0 {
-		l.MaxComplexity = DefaultMaxComplexity
-	}
-	if l.MaxRepresentations == 0 {
-		l.MaxRepresentations = DefaultMaxRepresentations
-	}
-	if l.MaxFields == 0 {
-		l.MaxFields = DefaultMaxFields
-	}
-	if l.MaxQueryBytes == 0 {
-		l.MaxQueryBytes = DefaultMaxQueryBytes
-	}
-	if l.MaxTokens == 0 {
-		l.MaxTokens = DefaultMaxTokens
-	}
-	if l.MaxBodyBytes == 0 {
-		l.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if l.Timeout == 0 {
-		l.Timeout = DefaultTimeout
-	}
+	l.MaxDepth = cmp.Or(l.MaxDepth, DefaultMaxDepth)
+	l.MaxComplexity = cmp.Or(l.MaxComplexity, DefaultMaxComplexity)
+	l.MaxRepresentations = cmp.Or(l.MaxRepresentations, DefaultMaxRepresentations)
+	l.MaxFields = cmp.Or(l.MaxFields, DefaultMaxFields)
+	l.MaxQueryBytes = cmp.Or(l.MaxQueryBytes, DefaultMaxQueryBytes)
+	l.MaxTokens = cmp.Or(l.MaxTokens, DefaultMaxTokens)
+	l.MaxBodyBytes = cmp.Or(l.MaxBodyBytes, DefaultMaxBodyBytes)
+	l.Timeout = cmp.Or(l.Timeout, DefaultTimeout)
 	return l
 }
 

@@ -77,7 +77,13 @@ func DSN(t testing.TB) string {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	u, err := url.Parse(postgresDSN)
+	return InSchema(t, postgresDSN, schema)
+}
+
+// InSchema returns the PostgreSQL dsn reading and writing schema.
+func InSchema(t testing.TB, dsn, schema string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
