@@ -3,8 +3,10 @@
 // default limits) with net/http/pprof on /debug/pprof/, for profiling under
 // the benchmark's load. It lives in bench/ so that the product never exposes
 // pprof: `go run ./bench/cmd/bench -pprof DIR` runs it in place of shop serve.
+// With SHOP_JWT_SECRET set it verifies bearer tokens with it, as shop serve
+// does, so that the write scenarios' merchants can run against it.
 //
-//	profserve -db file:bench.db [-addr 127.0.0.1:0]
+//	profserve -db file:bench.db|postgres://… [-addr 127.0.0.1:0]
 package main
 
 import (
@@ -13,17 +15,27 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/shop-subgraph/shop/bench/internal/serve"
 	"github.com/shop-subgraph/shop/graph"
+	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/metrics"
 	"github.com/shop-subgraph/shop/internal/requestid"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
-func main() { serve.Main("profserve", run) }
+func main() {
+	// As shop serve does (server.go), so that the profile is of the same
+	// garbage collection.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	serve.Main("profserve", run)
+}
 
 func run(ctx context.Context, db, addr string) error {
 	logger := slog.New(requestid.NewLogHandler(slog.NewTextHandler(os.Stderr, nil)))
@@ -34,7 +46,13 @@ func run(ctx context.Context, db, addr string) error {
 	}
 	defer st.Close()
 	m.RegisterDBPools(st.Pools())
-	gql := graph.NewHandler(graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m})
+	opts := graph.Options{Store: st, Logger: logger, Loaders: m, Operations: m}
+	if secret := os.Getenv("SHOP_JWT_SECRET"); secret != "" {
+		if opts.Auth, err = auth.NewVerifier(auth.Config{Secret: []byte(secret)}); err != nil {
+			return err
+		}
+	}
+	gql := graph.NewHandler(opts)
 	mux := http.NewServeMux()
 	mux.Handle("/query", m.Instrument("/query", gql))
 	mux.Handle("GET /metrics", m.Handler())
