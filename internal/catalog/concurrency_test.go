@@ -120,7 +120,7 @@ func TestConcurrentWritersOnManyShopsAndOne(t *testing.T) {
 					for i := range 5 {
 						ins = append(ins, testProduct(fmt.Sprintf("W%d-R%d-%d", w, round, i)))
 					}
-					ps, ferrs, err := UpsertProducts(ctx, st, a, ids[o], ins)
+					_, ps, ferrs, err := UpsertProducts(ctx, st, a, ids[o], ins)
 					if err != nil || len(ferrs) > 0 {
 						errs[w] = fmt.Errorf("upsert: %v %v", err, ferrs)
 						return
@@ -167,7 +167,7 @@ func TestConcurrentWritersOnManyShopsAndOne(t *testing.T) {
 				for i := range 5 {
 					ins = append(ins, testProduct(fmt.Sprintf("NEW-%d-%d", w, i)))
 				}
-				_, ferrs, err := UpsertProducts(ctx, st, a, full, ins)
+				_, _, ferrs, err := UpsertProducts(ctx, st, a, full, ins)
 				// Every writer also replaces the carousel with 5 of the
 				// catalogue's first products, in its own order.
 				refs := make([]ProductRef, 5)

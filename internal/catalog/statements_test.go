@@ -68,9 +68,15 @@ func TestWriteStatements(t *testing.T) {
 		return func() {
 			var errs []FieldError
 			var err error
-			ps, errs, err = UpsertProducts(ctx, st, a, shopID, ins)
+			var shop store.Shop
+			shop, ps, errs, err = UpsertProducts(ctx, st, a, shopID, ins)
 			if err != nil || len(errs) > 0 {
 				t.Fatalf("UpsertProducts: %v %v", err, errs)
+			}
+			// The shop, whose owner the caller invalidates with the
+			// products, comes with them, without a statement of its own.
+			if shop.ID != shopID || shop.OwnerID != a.ProfileID {
+				t.Errorf("shop = %d of %q, want %d of %q", shop.ID, shop.OwnerID, shopID, a.ProfileID)
 			}
 			// Every product comes back, in the order given, as stored.
 			for i, in := range ins {
