@@ -91,7 +91,7 @@ func main() {
 	flag.StringVar(&c.db, "db", "", "PostgreSQL server to run on, as a postgres:// URL: the dataset goes into a new database there, dropped at the end (default: a SQLite file in the working directory); the Node targets read SQLite only and are skipped")
 	var writes string
 	flag.StringVar(&writes, "writes", "24x24,24x1", "write scenarios, comma-separated WRITERSxSHOPS: writers upserting 5 products and setting the carousel in turn, writer i on shop i mod SHOPS, against the subgraph after the rounds; empty: none")
-	flag.IntVar(&c.writeRounds, "write-rounds", 1, "rounds of the write scenarios: each round measures every scenario on the subgraph and on each -also variant among -targets, in turn")
+	flag.IntVar(&c.writeRounds, "write-rounds", 1, "rounds of the write scenarios: each round measures every scenario on the subgraph and on each -also variant among -targets, in turn, every other round in the opposite order")
 	flag.DurationVar(&c.writeDuration, "write-duration", 0, "length of each write scenario (default: -duration)")
 	flag.Parse()
 	var err error
