@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 // Writers of different shops do not wait for each other on PostgreSQL (a
@@ -46,9 +47,9 @@ func importShops(t testing.TB, st *store.Store, n int, owners ...string) map[str
 	}
 	ids := map[string]int64{}
 	for _, o := range owners {
-		s, err := st.ShopByOwnerID(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
+		s, ok := storetest.ShopByOwner(t, st, o)
+		if !ok {
+			t.Fatalf("no shop for %s", o)
 		}
 		ids[o] = s.ID
 	}

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -68,23 +66,6 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
 	return shops, nil
-}
-
-// ShopByOwnerID returns the shop owned by the profile, or ErrNotFound.
-func (s *Store) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
-	if !storable(ownerID) {
-		return Shop{}, ErrNotFound
-	}
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
-	var shop Shop
-	err := s.getRead(ctx, "shop_by_owner_id", &shop, q, ownerID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Shop{}, ErrNotFound
-	}
-	if err != nil {
-		return Shop{}, fmt.Errorf("shop by owner id: %w", err)
-	}
-	return shop, nil
 }
 
 // ProductColumns says which of a product's columns a read fills.

@@ -81,9 +81,9 @@ func TestWriteCountsEveryStatement(t *testing.T) {
 		t.Errorf("statements (-want +got):\n%s", diff)
 	}
 
-	shop, err := st.ShopByOwnerID(ctx, "1001")
-	if err != nil {
-		t.Fatal(err)
+	shop, ok := storetest.ShopByOwner(t, st, "1001")
+	if !ok {
+		t.Fatal("no shop for 1001")
 	}
 	if shop.Status != store.StatusActive {
 		t.Errorf("status = %s, want ACTIVE for a new shop without one", shop.Status)
@@ -122,9 +122,9 @@ func TestFeaturedCardColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shop, err := st.ShopByOwnerID(ctx, "1001")
-	if err != nil {
-		t.Fatal(err)
+	shop, ok := storetest.ShopByOwner(t, st, "1001")
+	if !ok {
+		t.Fatal("no shop for 1001")
 	}
 	full, err := st.FeaturedProductsByShopIDs(ctx, []int64{shop.ID}, store.AllColumns)
 	if err != nil {
@@ -185,9 +185,9 @@ func TestUpsertShopKeepsID(t *testing.T) {
 	if ids[0] != ids[1] {
 		t.Errorf("ids = %v, want the same shop updated", ids)
 	}
-	shop, err := st.ShopByOwnerID(ctx, "1001")
-	if err != nil {
-		t.Fatal(err)
+	shop, ok := storetest.ShopByOwner(t, st, "1001")
+	if !ok {
+		t.Fatal("no shop for 1001")
 	}
 	if shop.Name != "Acme Outdoor" || shop.Status != store.StatusDraft {
 		t.Errorf("shop = %q %s, want \"Acme Outdoor\" DRAFT", shop.Name, shop.Status)

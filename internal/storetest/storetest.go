@@ -113,6 +113,22 @@ func Open(t testing.TB, opts ...store.Option) *store.Store {
 	return st
 }
 
+// ShopByOwner returns the profile's shop, in any status, and whether it has
+// one, read as the read path reads shops by owner (ShopsByOwnerIDs).
+func ShopByOwner(t testing.TB, st *store.Store, ownerID string) (store.Shop, bool) {
+	t.Helper()
+	shops, err := st.ShopsByOwnerIDs(context.Background(), []string{ownerID})
+	switch {
+	case err != nil:
+		t.Fatalf("shop of %s: %v", ownerID, err)
+	case len(shops) > 1:
+		t.Fatalf("shop of %s: %d shops", ownerID, len(shops))
+	case len(shops) == 0:
+		return store.Shop{}, false
+	}
+	return shops[0], true
+}
+
 func redact(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil {
