@@ -279,8 +279,9 @@ func writePhase(ctx context.Context, cfg dataset.Config, c config, work string, 
 	var out []writeResult
 	for round := range max(c.writeRounds, 1) {
 		// Every other round takes the subgraphs in the opposite order: the
-		// one-shop scenario speeds up within a run (PERFORMANCE.md,
-		// writes), which would favour whichever subgraph always came last.
+		// machine's state drifts within a run (in two runs the one-shop
+		// scenario sped up from round to round: PERFORMANCE.md, writes),
+		// which would favour whichever subgraph always came last.
 		order := slices.Clone(subs)
 		if round%2 == 1 {
 			slices.Reverse(order)
