@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shop-subgraph/shop/internal/graphtest"
+	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 // TestCacheControl: every response has the Cache-Control its fields'
@@ -117,5 +118,30 @@ func TestCacheTagsAndInvalidation(t *testing.T) {
 	inv, _ := json.Marshal(r.Extensions["invalidation"])
 	if want := `[{"key":{"id":"1"},"kind":"entity","subgraph":"shop","type":"Shop"},{"key":{"id":"2001"},"kind":"entity","subgraph":"shop","type":"Profile"}]`; string(inv) != want {
 		t.Errorf("invalidation %s, want %s", inv, want)
+	}
+	// upsertProducts names its products, their shop and its owner, whom
+	// the mutation's transaction read: no statement after it, even for
+	// the products' shop in the answer.
+	r, stmts := s.PostHeaders(t, map[string]string{"Authorization": "Bearer " + graphtest.Token(t, "2001")},
+		`mutation($p: [ProductInput!]!) { upsertProducts(shopId: "1", products: $p) { products { id shop { name } } userErrors { code } } }`,
+		map[string]any{"p": []any{with(productVars("A1"), "title", "Tent, again")}})
+	var up struct {
+		UpsertProducts struct {
+			Products []struct {
+				ID   string
+				Shop struct{ Name string }
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &up); err != nil || len(up.UpsertProducts.Products) != 1 || up.UpsertProducts.Products[0].Shop.Name != "Acme Two" {
+		t.Fatalf("upsertProducts: %s %+v", r.Data, r.Errors)
+	}
+	inv, _ = json.Marshal(r.Extensions["invalidation"])
+	if want := `[{"key":{"id":"` + up.UpsertProducts.Products[0].ID + `"},"kind":"entity","subgraph":"shop","type":"Product"},` +
+		`{"key":{"id":"1"},"kind":"entity","subgraph":"shop","type":"Shop"},{"key":{"id":"2001"},"kind":"entity","subgraph":"shop","type":"Profile"}]`; string(inv) != want {
+		t.Errorf("upsertProducts: invalidation %s, want %s", inv, want)
+	}
+	if want := len(storetest.Begin()) + 3; stmts != want { // the shop (locked), the upsert, commit
+		t.Errorf("upsertProducts: %d statements, want %d", stmts, want)
 	}
 }

@@ -50,14 +50,27 @@ func changedShop(ctx context.Context, shopID int64, owner string) {
 
 // changedProducts records, for entity caches, that a mutation changed
 // products of a shop: each Product, and their shop as changedShop does
-// (its carousel or catalogue shows them). It reads the shop's owner.
+// (its carousel or catalogue shows them). It reads the shop's owner;
+// changedShopProducts is for a caller that has the shop.
 func changedProducts(ctx context.Context, shopID int64, productIDs ...int64) {
+	if s, err := loaders.For(ctx).ShopByID.Load(ctx, shopID)(); err == nil && s != nil {
+		changedShopProducts(ctx, s, productIDs...)
+		return
+	}
 	for _, id := range productIDs {
 		cachecontrol.Invalidate(ctx, "Product", formatID(id))
 	}
-	if s, err := loaders.For(ctx).ShopByID.Load(ctx, shopID)(); err == nil && s != nil {
-		changedShop(ctx, s.ID, s.OwnerID)
+}
+
+// changedShopProducts is changedProducts with the shop at hand, as the
+// mutation left it: no statement, and the rest of the request reads the
+// shop from it.
+func changedShopProducts(ctx context.Context, s *store.Shop, productIDs ...int64) {
+	for _, id := range productIDs {
+		cachecontrol.Invalidate(ctx, "Product", formatID(id))
 	}
+	changedShop(ctx, s.ID, s.OwnerID)
+	loaders.For(ctx).ShopByID.Prime(ctx, s.ID, s)
 }
 
 // userErrors converts FieldErrors; the list is never null.

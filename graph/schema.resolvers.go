@@ -113,7 +113,7 @@ func (r *mutationResolver) UpsertProducts(ctx context.Context, shopID string, pr
 	if err != nil {
 		return nil, err
 	}
-	rows, errs, err := catalog.UpsertProducts(ctx, r.Store, a, idArg(shopID), productInputs(products))
+	shop, rows, errs, err := catalog.UpsertProducts(ctx, r.Store, a, idArg(shopID), productInputs(products))
 	if err != nil {
 		return nil, writeError(err)
 	}
@@ -124,7 +124,7 @@ func (r *mutationResolver) UpsertProducts(ctx context.Context, shopID string, pr
 		for i := range rows {
 			ids[i] = rows[i].ID
 		}
-		changedProducts(ctx, idArg(shopID), ids...)
+		changedShopProducts(ctx, &shop, ids...)
 	}
 	for i := range rows {
 		out.Products[i] = productModel(&rows[i])

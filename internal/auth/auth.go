@@ -19,12 +19,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -64,16 +66,22 @@ type Config struct {
 
 // Verifier checks tokens against one key.
 type Verifier struct {
-	key    any
-	alg    string
-	parser *jwt.Parser
+	key      any
+	alg      string
+	parser   *jwt.Parser
+	now      func() time.Time // the clock of the claims' times
+	verified verified
 }
 
 // NewVerifier returns a verifier for c. It fails when c has no key, both
 // kinds of key, a secret shorter than MinSecretLen, or a public key that is
 // not RSA (2048 bits or more) or ECDSA P-256.
-func NewVerifier(c Config) (*Verifier, error) {
-	v := &Verifier{}
+func NewVerifier(c Config) (*Verifier, error) { return newVerifier(c, time.Now) }
+
+// newVerifier is NewVerifier with the clock that exp, nbf and iat are
+// checked against.
+func newVerifier(c Config, now func() time.Time) (*Verifier, error) {
+	v := &Verifier{now: now}
 	switch {
 	case len(c.Secret) > 0 && len(c.PublicKeyPEM) > 0:
 		return nil, errors.New("configure either a secret (HS256) or a public key (RS256/ES256), not both")
@@ -96,6 +104,7 @@ func NewVerifier(c Config) (*Verifier, error) {
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(Leeway),
+		jwt.WithTimeFunc(now),
 	}
 	if c.Issuer != "" {
 		opts = append(opts, jwt.WithIssuer(c.Issuer))
@@ -172,18 +181,85 @@ var ErrNoToken = &Error{msg: "sign-in required: send a bearer token in the Autho
 
 // Verify checks a token's algorithm, signature and claims, and returns the
 // viewer it names. Errors are *Error.
+//
+// A token it has accepted before is not parsed and checked again until it
+// expires: only its expiry is checked against the clock (its nbf and iat,
+// checked then, hold for good). A client sends the same token with every
+// request while it lasts, and verifying it in full (base64, two JSON
+// documents, the signature: about 4 µs, 46 allocations) was 3.7 % of the
+// subgraph's CPU in the load benchmark's writes (PERFORMANCE.md, writes);
+// a token verified before costs about 0.3 µs.
 func (v *Verifier) Verify(token string) (Viewer, error) {
+	sum := sha256.Sum256([]byte(token))
+	if viewer, ok := v.verified.get(sum, v.now()); ok {
+		return viewer, nil
+	}
+	viewer, exp, err := v.verify(token)
+	if err != nil {
+		return Viewer{}, err
+	}
+	v.verified.put(sum, viewer, exp)
+	return viewer, nil
+}
+
+// verify is Verify without the tokens accepted before; it also returns the
+// token's expiry.
+func (v *Verifier) verify(token string) (Viewer, time.Time, error) {
 	var c claims
 	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		return v.key, nil
 	})
 	if err != nil {
-		return Viewer{}, &Error{msg: "invalid bearer token: " + err.Error(), err: err}
+		return Viewer{}, time.Time{}, &Error{msg: "invalid bearer token: " + err.Error(), err: err}
 	}
 	if c.Subject == "" {
-		return Viewer{}, &Error{msg: "invalid bearer token: it has no sub (the caller's profile id)"}
+		return Viewer{}, time.Time{}, &Error{msg: "invalid bearer token: it has no sub (the caller's profile id)"}
 	}
-	return Viewer{ProfileID: c.Subject, Scopes: strings.Fields(c.Scope)}, nil
+	// exp is required: the parser refused a token without it.
+	return Viewer{ProfileID: c.Subject, Scopes: strings.Fields(c.Scope)}, c.ExpiresAt.Time, nil
+}
+
+// verifiedMax bounds the tokens a Verifier remembers; past it, it forgets
+// them all and starts afresh.
+const verifiedMax = 4096
+
+// verified is the tokens a Verifier accepted, by their SHA-256 (so that no
+// lookup compares a token itself), with the viewer each names and its
+// expiry.
+type verified struct {
+	mu     sync.Mutex
+	tokens map[[sha256.Size]byte]verifiedToken
+}
+
+type verifiedToken struct {
+	viewer Viewer
+	exp    time.Time
+}
+
+// get returns the viewer of an accepted token that has not expired at now,
+// with the parser's leeway.
+func (c *verified) get(sum [sha256.Size]byte, now time.Time) (Viewer, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tokens[sum]
+	if !ok {
+		return Viewer{}, false
+	}
+	if !now.Before(t.exp.Add(Leeway)) {
+		delete(c.tokens, sum)
+		return Viewer{}, false
+	}
+	// The caller's own copy of the scopes.
+	return Viewer{ProfileID: t.viewer.ProfileID, Scopes: slices.Clone(t.viewer.Scopes)}, true
+}
+
+func (c *verified) put(sum [sha256.Size]byte, viewer Viewer, exp time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tokens == nil || len(c.tokens) >= verifiedMax {
+		c.tokens = make(map[[sha256.Size]byte]verifiedToken)
+	}
+	c.tokens[sum] = verifiedToken{viewer: Viewer{ProfileID: viewer.ProfileID, Scopes: slices.Clone(viewer.Scopes)}, exp: exp}
 }
 
 // checkSecret refuses an HS256 secret shorter than MinSecretLen.

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -166,4 +167,78 @@ func TestNewContext(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerifyRemembers: a token accepted once is accepted again without
+// being parsed, until it expires, when it is refused as a new one would be;
+// the viewer comes back whole each time, a copy of its own.
+func TestVerifyRemembers(t *testing.T) {
+	now := time.Now()
+	v, err := newVerifier(Config{Secret: secret}, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := mustSign(t, Token{Subject: "1001", Scopes: []string{ScopeAdmin}, TTL: time.Minute}, now)
+	want := Viewer{ProfileID: "1001", Scopes: []string{ScopeAdmin}}
+	for i := range 2 {
+		got, err := v.Verify(tok)
+		if err != nil || !cmp.Equal(got, want) {
+			t.Fatalf("verify %d: %+v, %v; want %+v", i+1, got, err, want)
+		}
+		got.Scopes[0] = "changed by the caller"
+	}
+	if len(v.verified.tokens) != 1 {
+		t.Errorf("%d tokens remembered, want 1", len(v.verified.tokens))
+	}
+	// Tampered with: another token, verified in full.
+	if _, err := v.Verify(tok + "x"); err == nil {
+		t.Error("a token with a changed signature verified")
+	}
+	// Within the leeway after exp, still good; past it, expired.
+	now = now.Add(time.Minute + Leeway - time.Second)
+	if _, err := v.Verify(tok); err != nil {
+		t.Errorf("within the leeway: %v", err)
+	}
+	now = now.Add(2 * time.Second)
+	if _, err := v.Verify(tok); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("past exp and the leeway: %v, want expired", err)
+	}
+	if len(v.verified.tokens) != 0 {
+		t.Errorf("%d tokens remembered after expiry, want 0", len(v.verified.tokens))
+	}
+}
+
+// TestVerifyRemembersBounded: the remembered tokens stay under
+// verifiedMax.
+func TestVerifyRemembersBounded(t *testing.T) {
+	v, _ := NewVerifier(Config{Secret: secret})
+	for i := range verifiedMax + 10 {
+		tok := mustSign(t, Token{Subject: fmt.Sprint(i), TTL: time.Hour}, time.Now())
+		if got, err := v.Verify(tok); err != nil || got.ProfileID != fmt.Sprint(i) {
+			t.Fatalf("token %d: %+v %v", i, got, err)
+		}
+	}
+	if n := len(v.verified.tokens); n > verifiedMax {
+		t.Errorf("%d tokens remembered, want at most %d", n, verifiedMax)
+	}
+}
+
+// BenchmarkVerify: a token verified in full, and one verified before.
+func BenchmarkVerify(b *testing.B) {
+	v, _ := NewVerifier(Config{Secret: secret})
+	tok, _ := Sign(secret, Token{Subject: "1001", TTL: time.Hour}, time.Now())
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := v.verify(tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := v.Verify(tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 // Writers of different shops do not wait for each other on PostgreSQL (a
@@ -46,9 +47,9 @@ func importShops(t testing.TB, st *store.Store, n int, owners ...string) map[str
 	}
 	ids := map[string]int64{}
 	for _, o := range owners {
-		s, err := st.ShopByOwnerID(context.Background(), o)
-		if err != nil {
-			t.Fatal(err)
+		s, ok := storetest.ShopByOwner(t, st, o)
+		if !ok {
+			t.Fatalf("no shop for %s", o)
 		}
 		ids[o] = s.ID
 	}
@@ -120,7 +121,7 @@ func TestConcurrentWritersOnManyShopsAndOne(t *testing.T) {
 					for i := range 5 {
 						ins = append(ins, testProduct(fmt.Sprintf("W%d-R%d-%d", w, round, i)))
 					}
-					ps, ferrs, err := UpsertProducts(ctx, st, a, ids[o], ins)
+					_, ps, ferrs, err := UpsertProducts(ctx, st, a, ids[o], ins)
 					if err != nil || len(ferrs) > 0 {
 						errs[w] = fmt.Errorf("upsert: %v %v", err, ferrs)
 						return
@@ -167,7 +168,7 @@ func TestConcurrentWritersOnManyShopsAndOne(t *testing.T) {
 				for i := range 5 {
 					ins = append(ins, testProduct(fmt.Sprintf("NEW-%d-%d", w, i)))
 				}
-				_, ferrs, err := UpsertProducts(ctx, st, a, full, ins)
+				_, _, ferrs, err := UpsertProducts(ctx, st, a, full, ins)
 				// Every writer also replaces the carousel with 5 of the
 				// catalogue's first products, in its own order.
 				refs := make([]ProductRef, 5)

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 // demoLines decodes the demo file as the import does.
@@ -67,17 +67,17 @@ func TestDemoImports(t *testing.T) {
 
 	var status []string
 	for _, id := range DemoProfileIDs {
-		shop, err := st.ShopByOwnerID(ctx, id)
-		if err != nil {
-			t.Fatalf("demo profile %s: %v", id, err)
+		shop, ok := storetest.ShopByOwner(t, st, id)
+		if !ok {
+			t.Fatalf("demo profile %s: no shop", id)
 		}
 		status = append(status, shop.Status)
 	}
 	if want := []string{"ACTIVE", "ACTIVE", "ACTIVE", "ACTIVE", "DRAFT"}; !cmp.Equal(status, want) {
 		t.Errorf("statuses = %q, want %q", status, want)
 	}
-	if _, err := st.ShopByOwnerID(ctx, DemoProfileWithoutShop); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("profile %s: error %v, want no shop", DemoProfileWithoutShop, err)
+	if s, ok := storetest.ShopByOwner(t, st, DemoProfileWithoutShop); ok {
+		t.Errorf("profile %s: shop %d, want none", DemoProfileWithoutShop, s.ID)
 	}
 
 	carousels := map[string][]string{}

@@ -111,9 +111,9 @@ func line(profile string, featured []string, skus ...string) string {
 func catalogue(t *testing.T, st *store.Store, profile string) (store.Shop, []store.Product) {
 	t.Helper()
 	ctx := context.Background()
-	shop, err := st.ShopByOwnerID(ctx, profile)
-	if err != nil {
-		t.Fatalf("ShopByOwnerID(%s): %v", profile, err)
+	shop, ok := storetest.ShopByOwner(t, st, profile)
+	if !ok {
+		t.Fatalf("no shop for %s", profile)
 	}
 	products, err := st.ProductPagesByShopIDs(ctx, []int64{shop.ID}, 0, MaxProducts+1)
 	if err != nil {

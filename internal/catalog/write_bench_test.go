@@ -22,7 +22,7 @@ func BenchmarkWriteMutations(b *testing.B) {
 			ins[j] = testProduct(fmt.Sprintf("SKU-%d", j))
 			ins[j].Price = fmt.Sprintf("%d.%02d", 10+i%90, i%100)
 		}
-		ps, errs, err := UpsertProducts(ctx, st, a, shopID, ins)
+		_, ps, errs, err := UpsertProducts(ctx, st, a, shopID, ins)
 		if err != nil || len(errs) > 0 {
 			b.Fatalf("UpsertProducts: %v %v", err, errs)
 		}

@@ -310,11 +310,17 @@ func DeleteProduct(ctx context.Context, st *store.Store, a Actor, productID int6
 // UpsertProducts creates or updates at most MaxUpsertProducts products by
 // SKU, as the import does: an updated product keeps its place in the
 // catalogue, new ones are appended in the order given. It returns them in
-// the order given. Paths start at "products".
-func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64, ins []ProductInput) ([]store.Product, []FieldError, error) {
-	var products []store.Product
+// the order given, with their shop as it is once they are written (the
+// upsert changes no shop column), so that the caller needs no statement to
+// know its owner. Paths start at "products".
+func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64, ins []ProductInput) (store.Shop, []store.Product, []FieldError, error) {
+	var (
+		shop     store.Shop
+		products []store.Product
+	)
 	errs, err := transact(ctx, st, func(tx *store.Tx) error {
-		shop, err := ownShop(ctx, tx, a, shopID, "shopId")
+		var err error
+		shop, err = ownShop(ctx, tx, a, shopID, "shopId")
 		if err != nil {
 			return err
 		}
@@ -371,7 +377,10 @@ func UpsertProducts(ctx context.Context, st *store.Store, a Actor, shopID int64,
 		}
 		return nil
 	})
-	return products, errs, err
+	if err != nil || len(errs) > 0 {
+		return store.Shop{}, nil, errs, err
+	}
+	return shop, products, nil, nil
 }
 
 // SetFeaturedProducts replaces the shop's featured list with at most

@@ -74,3 +74,14 @@ func (s *Store) HotStatements(shopIDs, productIDs []int64, owners []string) (map
 
 // Primary returns the primary's pool, for tests that inspect plans.
 func (s *Store) Primary() *sqlx.DB { return s.read }
+
+// ReadShops runs q, a statement of the test's own, through the read path's
+// scan of shops (queryRead and scanShop), for the test of the column guard.
+func (s *Store) ReadShops(ctx context.Context, q string, args ...any) ([]Shop, error) {
+	var shops []Shop
+	err := s.queryRead(ctx, "test_shops", q, args, shopScanned, func(r *row) {
+		shops = append(shops, Shop{})
+		scanShop(r, &shops[len(shops)-1])
+	})
+	return shops, err
+}

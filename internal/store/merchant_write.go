@@ -20,7 +20,12 @@ import (
 // under name. It is not prepared: statements with IN lists differ by length.
 func (tx *Tx) selectAll(ctx context.Context, name string, dest any, q string, args ...any) error {
 	start := time.Now()
-	err := tx.tx.SelectContext(ctx, dest, tx.s.write.Rebind(q), args...)
+	var err error
+	if tx.pg != nil {
+		_, err = tx.pg.query(ctx, tx.s.write.Rebind(q), args, selectInto(dest))
+	} else {
+		err = tx.tx.SelectContext(ctx, dest, tx.s.write.Rebind(q), args...)
+	}
 	tx.s.observeOn(ctx, nil, name, start, returned(err, reflect.ValueOf(dest).Elem().Len()), err)
 	return err
 }

@@ -2,11 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -38,7 +37,7 @@ func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop,
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
 	}
 	shops := make([]Shop, 0, len(ownerIDs))
-	err = s.queryRead(ctx, "shops_by_owner_ids", query, args, func(r *row) {
+	err = s.queryRead(ctx, "shops_by_owner_ids", query, args, shopScanned, func(r *row) {
 		shops = append(shops, Shop{})
 		scanShop(r, &shops[len(shops)-1])
 	})
@@ -60,7 +59,7 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
 	shops := make([]Shop, 0, len(ids))
-	err = s.queryRead(ctx, "shops_by_ids", query, args, func(r *row) {
+	err = s.queryRead(ctx, "shops_by_ids", query, args, shopScanned, func(r *row) {
 		shops = append(shops, Shop{})
 		scanShop(r, &shops[len(shops)-1])
 	})
@@ -68,23 +67,6 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
 	return shops, nil
-}
-
-// ShopByOwnerID returns the shop owned by the profile, or ErrNotFound.
-func (s *Store) ShopByOwnerID(ctx context.Context, ownerID string) (Shop, error) {
-	if !storable(ownerID) {
-		return Shop{}, ErrNotFound
-	}
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id = ?`
-	var shop Shop
-	err := s.getRead(ctx, "shop_by_owner_id", &shop, q, ownerID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Shop{}, ErrNotFound
-	}
-	if err != nil {
-		return Shop{}, fmt.Errorf("shop by owner id: %w", err)
-	}
-	return shop, nil
 }
 
 // ProductColumns says which of a product's columns a read fills.
@@ -116,16 +98,16 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, 
 	const from = ` FROM featured_products f JOIN products p ON p.id = f.product_id
 		WHERE f.shop_id IN (?) AND p.availability NOT IN (?, ?)
 		ORDER BY f.shop_id, f.position`
-	name, q, scan := "featured_products_by_shop_ids", `SELECT `+productColumnsP+`, f.position`+from, scanProduct
+	name, q, scan, scanned := "featured_products_by_shop_ids", `SELECT `+productColumnsP+`, f.position`+from, scanProduct, featuredScanned
 	if cols == CardColumns {
-		name, q, scan = "featured_cards_by_shop_ids", `SELECT `+cardColumnsP+`, f.position`+from, scanCard
+		name, q, scan, scanned = "featured_cards_by_shop_ids", `SELECT `+cardColumnsP+`, f.position`+from, scanCard, featuredCardScanned
 	}
 	query, args, err := s.in(q, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued)
 	if err != nil {
 		return nil, fmt.Errorf("featured products by shop ids: %w", err)
 	}
 	rows := make([]FeaturedProduct, 0, len(shopIDs)*5)
-	err = s.queryRead(ctx, name, query, args, func(r *row) {
+	err = s.queryRead(ctx, name, query, args, scanned, func(r *row) {
 		rows = append(rows, FeaturedProduct{})
 		f := &rows[len(rows)-1]
 		f.Position = r.int(scan(r, &f.Product))
@@ -149,7 +131,7 @@ func (s *Store) ProductsByIDs(ctx context.Context, ids []int64) ([]ProductWithSh
 		return nil, fmt.Errorf("products by ids: %w", err)
 	}
 	rows := make([]ProductWithShop, 0, len(ids))
-	err = s.queryRead(ctx, "products_by_ids", query, args, func(r *row) {
+	err = s.queryRead(ctx, "products_by_ids", query, args, productWithShopScanned, func(r *row) {
 		rows = append(rows, ProductWithShop{})
 		p := &rows[len(rows)-1]
 		next := scanProduct(r, &p.Product)
@@ -191,7 +173,7 @@ func (s *Store) ProductPagesByShopIDs(ctx context.Context, shopIDs []int64, afte
 		}
 	}
 	var rows []Product
-	err = s.queryRead(ctx, "product_pages_by_shop_ids", query, args, func(r *row) {
+	err = s.queryRead(ctx, "product_pages_by_shop_ids", query, args, productScanned, func(r *row) {
 		rows = append(rows, Product{})
 		scanProduct(r, &rows[len(rows)-1])
 	})
@@ -231,7 +213,7 @@ func (s *Store) ProductCountsByShopIDs(ctx context.Context, shopIDs []int64) (ma
 func (s *Store) ActiveShops(ctx context.Context, afterID int64, limit int) ([]Shop, error) {
 	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`
 	shops := make([]Shop, 0, limit)
-	err := s.queryRead(ctx, "active_shops", q, []any{StatusActive, afterID, limit}, func(r *row) {
+	err := s.queryRead(ctx, "active_shops", q, []any{StatusActive, afterID, limit}, shopScanned, func(r *row) {
 		shops = append(shops, Shop{})
 		scanShop(r, &shops[len(shops)-1])
 	})
@@ -266,19 +248,23 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 // timeline's two statements' own work in SQLite, and database/sql's Scan
 // (conversions by reflection, holders for the nullable columns) a third of
 // the featured statement (PERFORMANCE.md). The column lists above and the
-// scan functions below go together.
+// scan functions below go together: each scan function reads columns by
+// position, and the list beside it names them, in order. queryRead checks
+// the statement's result columns, as the driver names them, against that
+// list, so a column added to (or moved in) a SELECT without its scan fails
+// the read instead of shifting the columns after it into the wrong fields.
 
-// queryRead runs a read statement and hands each row to each, counted under
-// name. On SQLite the rows come straight from the driver's connection
-// (queryDriver); on PostgreSQL through database/sql, retried once on a live
-// connection when the pooled one was broken before any row arrived
-// (retryRead).
-func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each func(*row)) error {
+// queryRead runs a read statement whose result columns are scanned, in
+// order, and hands each row to each, counted under name. On SQLite the rows
+// come straight from the driver's connection (queryDriver); on PostgreSQL
+// through database/sql, retried once on a live connection when the pooled
+// one was broken before any row arrived (retryRead).
+func (s *Store) queryRead(ctx context.Context, name, q string, args []any, scanned []string, each func(*row)) error {
 	q = s.read.Rebind(q)
 	if s.dialect == dialectSQLite {
 		start := time.Now()
 		n := 0
-		err := s.queryDriver(ctx, q, args, func(r *row) { n++; each(r) })
+		err := s.queryDriver(ctx, q, args, scanned, func(r *row) { n++; each(r) })
 		s.observeOn(ctx, nil, name, start, n, err)
 		return err
 	}
@@ -290,6 +276,9 @@ func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each 
 		defer rows.Close()
 		cols, err := rows.Columns()
 		if err != nil {
+			return 0, err
+		}
+		if err := sameColumns(cols, scanned); err != nil {
 			return 0, err
 		}
 		r := row{vals: make([]driver.Value, len(cols))}
@@ -312,8 +301,8 @@ func (s *Store) queryRead(ctx context.Context, name, q string, args []any, each 
 
 // queryDriver runs a statement on one of the pool's connections through the
 // driver's own interface, reading each row's values as the driver returns
-// them.
-func (s *Store) queryDriver(ctx context.Context, q string, args []any, each func(*row)) error {
+// them; its result columns must be scanned's.
+func (s *Store) queryDriver(ctx context.Context, q string, args []any, scanned []string, each func(*row)) error {
 	named := make([]driver.NamedValue, len(args))
 	for i, a := range args {
 		v, err := driver.DefaultParameterConverter.ConvertValue(a)
@@ -337,7 +326,11 @@ func (s *Store) queryDriver(ctx context.Context, q string, args []any, each func
 			return err
 		}
 		defer rows.Close()
-		r := row{vals: make([]driver.Value, len(rows.Columns()))}
+		cols := rows.Columns()
+		if err := sameColumns(cols, scanned); err != nil {
+			return err
+		}
+		r := row{vals: make([]driver.Value, len(cols))}
 		for {
 			if err := rows.Next(r.vals); err == io.EOF {
 				return nil
@@ -349,6 +342,15 @@ func (s *Store) queryDriver(ctx context.Context, q string, args []any, each func
 			}
 		}
 	})
+}
+
+// sameColumns says how a statement's result columns differ from the ones
+// its scan reads, if they do.
+func sameColumns(got, scanned []string) error {
+	if !slices.Equal(got, scanned) {
+		return fmt.Errorf("the statement returns the columns %q, its scan reads %q", got, scanned)
+	}
+	return nil
 }
 
 // row is a result row's values as the driver returns them (int64, string,
@@ -419,6 +421,9 @@ func (r *row) optStr(i int) *string {
 	return &s
 }
 
+// shopScanned is what scanShop reads: shopColumns.
+var shopScanned = []string{"id", "owner_id", "name", "description", "store_url", "status", "created_at", "updated_at"}
+
 // scanShop reads shopColumns.
 func scanShop(r *row, s *Shop) {
 	*s = Shop{
@@ -426,6 +431,19 @@ func scanShop(r *row, s *Shop) {
 		StoreURL: r.str(4), Status: r.str(5), CreatedAt: r.time(6), UpdatedAt: r.time(7),
 	}
 }
+
+// productScanned is what scanProduct reads: productColumns.
+var productScanned = []string{"id", "shop_id", "sku", "title", "description", "url", "image_url", "image_alt_text",
+	"image_width", "image_height", "currency", "price_minor", "compare_at_minor", "availability",
+	"condition", "brand", "created_at", "updated_at"}
+
+// The reads that add columns after a product's or a card's: a featured
+// product's position, a product's shop's status and owner.
+var (
+	featuredScanned        = append(slices.Clip(productScanned), "position")
+	featuredCardScanned    = append(slices.Clip(cardScanned), "position")
+	productWithShopScanned = append(slices.Clip(productScanned), "shop_status", "shop_owner_id")
+)
 
 // scanProduct reads productColumns (or productColumnsP) and returns the
 // index of the next column.
@@ -438,6 +456,10 @@ func scanProduct(r *row, p *Product) int {
 	}
 	return 18
 }
+
+// cardScanned is what scanCard reads: cardColumnsP.
+var cardScanned = []string{"id", "shop_id", "title", "url", "image_url", "image_alt_text",
+	"image_width", "image_height", "currency", "price_minor", "compare_at_minor"}
 
 // scanCard reads cardColumnsP and returns the index of the next column.
 func scanCard(r *row, p *Product) int {

@@ -27,9 +27,6 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// ErrInvalidCursor is returned when a pagination cursor cannot be decoded.
-var ErrInvalidCursor = errors.New("invalid cursor")
-
 //go:embed migrations
 var migrations embed.FS
 

@@ -64,12 +64,18 @@ type ShopSKUs struct {
 // where preparing it in the transaction would cost a round trip more to
 // prepare it and one to deallocate it at the end, on every transaction,
 // and PostgreSQL would plan it afresh each time (PERFORMANCE.md, writes).
+// On PostgreSQL the transaction runs through pgx's own API (pgTx).
 type Tx struct {
 	s     *Store
-	tx    *sqlx.Tx
+	tx    *sqlx.Tx // SQLite
+	pg    *pgTx    // PostgreSQL
 	now   time.Time
 	stmts map[string]*sqlx.Stmt
 }
+
+// txNow is a transaction's one timestamp, like PostgreSQL's now();
+// microseconds, the precision both databases keep.
+func txNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // Write runs fn in one transaction on the write pool (the primary): it
 // commits when fn returns nil and rolls back, returning fn's error
@@ -87,7 +93,14 @@ type Tx struct {
 // so writers never wait for each other in a cycle. The lock does not block
 // reads, nor the foreign-key checks of rows that only reference the shop
 // (FOR KEY SHARE), such as engagement counters.
+//
+// The statements are reported to the observer, with the transaction's
+// "begin" and "commit"; on PostgreSQL BEGIN is sent with the first
+// statement, in its round trip, and is not reported apart from it (pgTx).
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.dialect == dialectPostgres {
+		return s.writePostgres(ctx, fn)
+	}
 	start := time.Now()
 	sqlTx, err := s.write.BeginTxx(ctx, nil)
 	s.observe(ctx, "begin", start, err)
@@ -97,14 +110,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	// Rolling back a committed transaction is a no-op (sql.ErrTxDone); this
 	// also covers a panic in fn.
 	defer sqlTx.Rollback()
-	tx := &Tx{
-		s:  s,
-		tx: sqlTx,
-		// One timestamp for the whole transaction, like PostgreSQL's now();
-		// microseconds, the precision both databases keep.
-		now:   time.Now().UTC().Truncate(time.Microsecond),
-		stmts: map[string]*sqlx.Stmt{},
-	}
+	tx := &Tx{s: s, tx: sqlTx, now: txNow(), stmts: map[string]*sqlx.Stmt{}}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -136,6 +142,12 @@ func (tx *Tx) prepares() bool { return tx.s.dialect != dialectPostgres }
 
 // exec runs the statement q, counted under name.
 func (tx *Tx) exec(ctx context.Context, name, q string, args ...any) (sql.Result, error) {
+	if tx.pg != nil {
+		start := time.Now()
+		tag, err := tx.pg.query(ctx, tx.s.write.Rebind(q), args, nil)
+		tx.s.observe(ctx, name, start, err)
+		return pgResult(tag), mapWriteErr(err)
+	}
 	var ex sqlx.ExecerContext = tx.tx
 	if tx.prepares() {
 		st, err := tx.stmt(ctx, q)
@@ -156,7 +168,9 @@ func (tx *Tx) exec(ctx context.Context, name, q string, args ...any) (sql.Result
 func (tx *Tx) get(ctx context.Context, name string, dest any, q string, args ...any) error {
 	start := time.Now()
 	var err error
-	if tx.prepares() {
+	if tx.pg != nil {
+		_, err = tx.pg.query(ctx, tx.s.write.Rebind(q), args, getInto(dest))
+	} else if tx.prepares() {
 		var st *sqlx.Stmt
 		if st, err = tx.stmt(ctx, q); err != nil {
 			return err

@@ -72,20 +72,18 @@ func TestWriteCountsEveryStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		"begin", "shop_skus_by_owner_ids", "upsert_shop",
+	want := append(storetest.Begin(), "shop_skus_by_owner_ids", "upsert_shop",
 		"upsert_product", "upsert_product", "upsert_product",
-		"delete_featured_products", "insert_featured_product", "insert_featured_product", "commit",
-	}
+		"delete_featured_products", "insert_featured_product", "insert_featured_product", "commit")
 	// No statement for a turn: writers of different shops do not wait for
 	// each other; a mutation's first read of its shop locks it (Write).
 	if diff := cmp.Diff(want, rec.take()); diff != "" {
 		t.Errorf("statements (-want +got):\n%s", diff)
 	}
 
-	shop, err := st.ShopByOwnerID(ctx, "1001")
-	if err != nil {
-		t.Fatal(err)
+	shop, ok := storetest.ShopByOwner(t, st, "1001")
+	if !ok {
+		t.Fatal("no shop for 1001")
 	}
 	if shop.Status != store.StatusActive {
 		t.Errorf("status = %s, want ACTIVE for a new shop without one", shop.Status)
@@ -124,9 +122,9 @@ func TestFeaturedCardColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shop, err := st.ShopByOwnerID(ctx, "1001")
-	if err != nil {
-		t.Fatal(err)
+	shop, ok := storetest.ShopByOwner(t, st, "1001")
+	if !ok {
+		t.Fatal("no shop for 1001")
 	}
 	full, err := st.FeaturedProductsByShopIDs(ctx, []int64{shop.ID}, store.AllColumns)
 	if err != nil {
@@ -187,9 +185,9 @@ func TestUpsertShopKeepsID(t *testing.T) {
 	if ids[0] != ids[1] {
 		t.Errorf("ids = %v, want the same shop updated", ids)
 	}
-	shop, err := st.ShopByOwnerID(ctx, "1001")
-	if err != nil {
-		t.Fatal(err)
+	shop, ok := storetest.ShopByOwner(t, st, "1001")
+	if !ok {
+		t.Fatal("no shop for 1001")
 	}
 	if shop.Name != "Acme Outdoor" || shop.Status != store.StatusDraft {
 		t.Errorf("shop = %q %s, want \"Acme Outdoor\" DRAFT", shop.Name, shop.Status)

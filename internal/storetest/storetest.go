@@ -53,6 +53,16 @@ func Backend() string {
 	return "sqlite"
 }
 
+// Begin is what the store reports of a write transaction's BEGIN before its
+// first statement: "begin" on SQLite; nothing on PostgreSQL, where BEGIN is
+// sent with the first statement, in its round trip (store.Write).
+func Begin() []string {
+	if postgresDSN != "" {
+		return nil
+	}
+	return []string{"begin"}
+}
+
 // DSN returns a database for t alone: a SQLite file in t.TempDir(), or during
 // the PostgreSQL pass a new schema, dropped when t ends.
 func DSN(t testing.TB) string {
@@ -107,6 +117,22 @@ func Open(t testing.TB, opts ...store.Option) *store.Store {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// ShopByOwner returns the profile's shop, in any status, and whether it has
+// one, read as the read path reads shops by owner (ShopsByOwnerIDs).
+func ShopByOwner(t testing.TB, st *store.Store, ownerID string) (store.Shop, bool) {
+	t.Helper()
+	shops, err := st.ShopsByOwnerIDs(context.Background(), []string{ownerID})
+	switch {
+	case err != nil:
+		t.Fatalf("shop of %s: %v", ownerID, err)
+	case len(shops) > 1:
+		t.Fatalf("shop of %s: %d shops", ownerID, len(shops))
+	case len(shops) == 0:
+		return store.Shop{}, false
+	}
+	return shops[0], true
 }
 
 func redact(dsn string) string {

@@ -84,14 +84,14 @@ func main() {
 	flag.StringVar(&serverEnv, "server-env", "", "extra environment of the Go servers, comma-separated, e.g. GOGC=200")
 	flag.StringVar(&c.dbParams, "db-params", "", "extra SQLite DSN parameters of the Go servers, e.g. _stmt_cache_size=32")
 	flag.StringVar(&also, "also", "", "more subgraph variants to measure, comma-separated NAME=PATH[;ENV=VALUE…]: PATH a shop binary (e.g. built from another commit) or \"shop\" for this tree's, with extra environment (e.g. gogc400=shop;GOGC=400); add NAME to -targets")
-	flag.StringVar(&c.pprofDir, "pprof", "", "write CPU profiles of the subgraph's max-throughput phases into this directory (serves it with bench/cmd/profserve, the same handler plus net/http/pprof)")
+	flag.StringVar(&c.pprofDir, "pprof", "", "write CPU profiles of the subgraph's max-throughput phases and, in the first round, of its write scenarios into this directory (serves it with bench/cmd/profserve, the same handler plus net/http/pprof)")
 	flag.StringVar(&c.workDir, "work", "", "working directory (default: a new temporary one)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the working directory (binaries, dataset, database, server logs)")
 	flag.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&c.db, "db", "", "PostgreSQL server to run on, as a postgres:// URL: the dataset goes into a new database there, dropped at the end (default: a SQLite file in the working directory); the Node targets read SQLite only and are skipped")
 	var writes string
 	flag.StringVar(&writes, "writes", "24x24,24x1", "write scenarios, comma-separated WRITERSxSHOPS: writers upserting 5 products and setting the carousel in turn, writer i on shop i mod SHOPS, against the subgraph after the rounds; empty: none")
-	flag.IntVar(&c.writeRounds, "write-rounds", 1, "rounds of the write scenarios: each round measures every scenario on the subgraph and on each -also variant among -targets, in turn")
+	flag.IntVar(&c.writeRounds, "write-rounds", 1, "rounds of the write scenarios: each round measures every scenario on the subgraph and on each -also variant among -targets, in turn, every other round in the opposite order")
 	flag.DurationVar(&c.writeDuration, "write-duration", 0, "length of each write scenario (default: -duration)")
 	flag.Parse()
 	var err error
@@ -402,13 +402,16 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		return ctx.Err()
 	}
 	if len(c.writes) > 0 {
-		wts := []writeTarget{{name: "shop", bin: shopBin}}
+		wts := []writeTarget{{name: "shop", argv: []string{shopBin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}}}
+		if c.pprofDir != "" {
+			wts[0].argv, wts[0].profile = []string{profBin, "-addr", "127.0.0.1:0", "-db", dsn}, true
+		}
 		for _, name := range c.targets {
 			if v, ok := alsoBins[name]; ok {
-				wts = append(wts, writeTarget{name: name, bin: v.bin, env: v.env})
+				wts = append(wts, writeTarget{name: name, argv: []string{v.bin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, env: v.env})
 			}
 		}
-		if rep.Writes, err = writePhase(ctx, cfg, c, work, dsn, goEnv, wts, &ss); err != nil {
+		if rep.Writes, err = writePhase(ctx, cfg, c, work, goEnv, wts, &ss); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -236,18 +237,20 @@ func gql(s *server, token, query string, vars map[string]any, out any) error {
 }
 
 // writeTarget is one subgraph the write scenarios run against: this tree's
-// ("shop") or a -also variant.
+// ("shop", bench/cmd/profserve with -pprof) or a -also variant.
 type writeTarget struct {
-	name string
-	bin  string
-	env  []string
+	name    string
+	argv    []string
+	env     []string
+	profile bool // take a CPU profile of each scenario's first round
 }
 
 // writePhase starts each subgraph once more, with a key for the writers'
 // tokens, and measures each write scenario on each of them in turn,
-// interleaved (round, then scenario, then subgraph), so that subgraphs
-// compare under the same load of the machine.
-func writePhase(ctx context.Context, cfg dataset.Config, c config, work, dsn string, env []string, targets []writeTarget, ss *servers) ([]writeResult, error) {
+// interleaved (round, then scenario, then subgraph, in the opposite order
+// every other round), so that subgraphs compare under the same load of the
+// machine.
+func writePhase(ctx context.Context, cfg dataset.Config, c config, work string, env []string, targets []writeTarget, ss *servers) ([]writeResult, error) {
 	type started struct {
 		writeTarget
 		s     *server
@@ -261,7 +264,7 @@ func writePhase(ctx context.Context, cfg dataset.Config, c config, work, dsn str
 	for _, t := range targets {
 		progress("starting %s for the write scenarios", t.name)
 		e := append(append(slices.Clone(env), t.env...), "SHOP_JWT_SECRET="+benchSecret)
-		s, err := start(ctx, t.name+"-writes", work, []string{t.bin, "serve", "-seed", "none", "-addr", "127.0.0.1:0", "-db", dsn}, e)
+		s, err := start(ctx, t.name+"-writes", work, t.argv, e)
 		if err != nil {
 			return nil, err
 		}
@@ -275,12 +278,32 @@ func writePhase(ctx context.Context, cfg dataset.Config, c config, work, dsn str
 	}
 	var out []writeResult
 	for round := range max(c.writeRounds, 1) {
+		// Every other round takes the subgraphs in the opposite order: the
+		// machine's state drifts within a run (in two runs the one-shop
+		// scenario sped up from round to round: PERFORMANCE.md, writes),
+		// which would favour whichever subgraph always came last.
+		order := slices.Clone(subs)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
 		for _, w := range c.writes {
-			for _, sub := range subs {
+			for _, sub := range order {
 				progress("writes %s on %s (round %d): warm-up %s", w, sub.name, round+1, c.warmup)
 				writeRun(ctx, sub.s, sub.shops, w, c.warmup)
 				before := statements(sub.s)
+				var prof chan error
+				if sub.profile && round == 0 {
+					prof = make(chan error, 1)
+					go func() {
+						prof <- cpuProfile(sub.s, filepath.Join(c.pprofDir, "cpu-writes-"+w.String()+".pprof"), c.writeDuration)
+					}()
+				}
 				r := writeRun(ctx, sub.s, sub.shops, w, c.writeDuration)
+				if prof != nil {
+					if err := <-prof; err != nil {
+						progress("cpu profile: %v", err)
+					}
+				}
 				r.Target, r.Round = sub.name, round+1
 				if r.Requests > 0 {
 					r.Statements = (statements(sub.s) - before) / float64(r.Requests)
