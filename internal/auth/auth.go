@@ -220,8 +220,13 @@ func (v *Verifier) verify(token string) (Viewer, time.Time, error) {
 }
 
 // verifiedMax bounds the tokens a Verifier remembers; past it, it forgets
-// them all and starts afresh.
-const verifiedMax = 4096
+// them all and starts afresh. With verifiedMaxViewer, the bytes of a
+// viewer's profile id and scopes that it keeps at most, they hold a few
+// MiB at most.
+const (
+	verifiedMax       = 4096
+	verifiedMaxViewer = 512
+)
 
 // verified is the tokens a Verifier accepted, by their SHA-256 (so that no
 // lookup compares a token itself), with the viewer each names and its
@@ -254,6 +259,9 @@ func (c *verified) get(sum [sha256.Size]byte, now time.Time) (Viewer, bool) {
 }
 
 func (c *verified) put(sum [sha256.Size]byte, viewer Viewer, exp time.Time) {
+	if size := len(viewer.ProfileID) + len(strings.Join(viewer.Scopes, " ")); size > verifiedMaxViewer {
+		return // verified in full each time: the memory stays bounded
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.tokens == nil || len(c.tokens) >= verifiedMax {

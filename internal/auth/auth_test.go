@@ -221,6 +221,17 @@ func TestVerifyRemembersBounded(t *testing.T) {
 	if n := len(v.verified.tokens); n > verifiedMax {
 		t.Errorf("%d tokens remembered, want at most %d", n, verifiedMax)
 	}
+	// A viewer larger than verifiedMaxViewer is verified, and not kept.
+	v, _ = NewVerifier(Config{Secret: secret})
+	long := strings.Repeat("x", verifiedMaxViewer+1)
+	for range 2 {
+		if got, err := v.Verify(mustSign(t, Token{Subject: long, TTL: time.Hour}, time.Now())); err != nil || got.ProfileID != long {
+			t.Fatalf("long subject: %v", err)
+		}
+	}
+	if n := len(v.verified.tokens); n != 0 {
+		t.Errorf("%d tokens with a long subject remembered, want 0", n)
+	}
 }
 
 // BenchmarkVerify: a token verified in full, and one verified before.
