@@ -241,29 +241,6 @@ func CreateProduct(ctx context.Context, st *store.Store, a Actor, shopID int64, 
 	return product, errs, err
 }
 
-// upsertInShop upserts ws into the shop and returns how many of them are
-// new, or the TOO_MANY problem when the catalogue would then hold more than
-// MaxProducts, for the caller to roll back. It counts the catalogue before
-// and after rather than reading which SKUs exist: two statements for any
-// number of products.
-func upsertInShop(ctx context.Context, tx *store.Tx, shopID int64, ws []store.ProductWrite) (created int, errs []FieldError, err error) {
-	before, err := tx.CountProducts(ctx, shopID)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err := tx.UpsertProducts(ctx, shopID, ws); err != nil {
-		return 0, nil, err
-	}
-	after, err := tx.CountProducts(ctx, shopID)
-	if err != nil {
-		return 0, nil, err
-	}
-	if errs := ValidateProductCount(after, "products"); len(errs) > 0 {
-		return 0, errs, nil
-	}
-	return after - before, nil, nil
-}
-
 // UpdateProduct changes the fields of the product that c sets; the product
 // as changed must be valid as a whole. Paths start at "input".
 func UpdateProduct(ctx context.Context, st *store.Store, a Actor, productID int64, c ProductChanges) (store.Product, []FieldError, error) {
