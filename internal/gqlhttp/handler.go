@@ -259,14 +259,22 @@ func (c *codedErrors) finish() {
 
 func observeOperations(obs OperationObserver) graphql.ResponseMiddleware {
 	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		// From when gqlgen took the request: parsing, validation, the
+		// limits and the operation's prefetch (an operation interceptor,
+		// which ran before this response middleware) count, not only the
+		// response's execution.
 		start := time.Now()
-		resp := next(ctx)
 		var name string
 		if graphql.HasOperationContext(ctx) {
-			if op := graphql.GetOperationContext(ctx).Operation; op != nil {
-				name = op.Name
+			opCtx := graphql.GetOperationContext(ctx)
+			if !opCtx.Stats.OperationStart.IsZero() {
+				start = opCtx.Stats.OperationStart
+			}
+			if opCtx.Operation != nil {
+				name = opCtx.Operation.Name
 			}
 		}
+		resp := next(ctx)
 		var codes []string
 		if resp != nil {
 			for _, e := range resp.Errors {

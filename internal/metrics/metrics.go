@@ -123,7 +123,7 @@ func New() *Metrics {
 		}, []string{"operation", "outcome"}),
 		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "shop_graphql_operation_duration_seconds",
-			Help:    "GraphQL operation latency, by operation name.",
+			Help:    "GraphQL operation latency, by operation name: from the request's decoding to its response, parsing, validation and the prefetch included.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"operation"}),
 		gqlErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
