@@ -12,7 +12,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/shop-subgraph/shop/graph/model"
-	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -196,18 +195,22 @@ func (w *directWriter) featuredProducts(f graphql.CollectedField, s *model.Shop)
 	return true
 }
 
-// featuredFirst reads featuredProducts' first as the resolver does, and
-// reports whether it is within bounds (the resolver reports it otherwise).
+// featuredFirst reads featuredProducts' first as the resolver does
+// (featuredCount), and reports whether it is within bounds (the resolver
+// reports it otherwise).
 func featuredFirst(opCtx *graphql.OperationContext, f graphql.CollectedField) (int, bool) {
-	if len(f.Arguments) == 0 {
-		return catalog.MaxFeatured, true // without building the map of none
+	var first *int // no first: the default; len 0: without building the map of none
+	if len(f.Arguments) > 0 {
+		if v := f.ArgumentMap(opCtx.Variables)["first"]; v != nil {
+			n, ok := IntValue(v)
+			if !ok {
+				return 0, false
+			}
+			first = &n
+		}
 	}
-	v, given := f.ArgumentMap(opCtx.Variables)["first"]
-	if !given || v == nil {
-		return catalog.MaxFeatured, true
-	}
-	n, ok := IntValue(v)
-	return n, ok && n >= 1 && n <= catalog.MaxFeatured
+	n, err := featuredCount(first)
+	return n, err == nil
 }
 
 type directWriter struct {

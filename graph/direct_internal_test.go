@@ -55,3 +55,24 @@ func TestCardFieldsInSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestEntityShapes: the representations' check knows, from the schema,
+// what each entity's representation must carry, Tweet's author { id }
+// included (FindTweet and the direct path rely on it), however the
+// @requires selection is spaced.
+func TestEntityShapes(t *testing.T) {
+	shapes := entityShapes(NewExecutableSchema(Config{}).Schema())
+	for typ, key := range map[string]string{"Profile": "id", "Tweet": "id", "Shop": "id", "Product": "id"} {
+		if got := shapes[typ].key; len(got) != 1 || got[0] != key {
+			t.Errorf("%s's key %v, want [%s]", typ, got, key)
+		}
+	}
+	if tw := shapes["Tweet"]; tw.external["author"] != "Profile" || tw.required["author"] != "shop" {
+		t.Errorf("Tweet's shape %+v: want author, a Profile, required by shop", tw)
+	}
+	for _, sel := range []string{"author { id }", "author{id}", " author {id} ", "author"} {
+		if got := requiredField(sel); got != "author" {
+			t.Errorf("requiredField(%q) = %q, want author", sel, got)
+		}
+	}
+}

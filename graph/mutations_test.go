@@ -543,7 +543,7 @@ func TestCatalogueLimit(t *testing.T) {
 	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		for i := 1; i < catalog.MaxProducts; i++ {
 			w := store.ProductWrite{SKU: fmt.Sprint("F", i), Title: "t", URL: "https://p.example/", ImageURL: "https://p.example/i", Currency: "GBP", Availability: "IN_STOCK", Condition: "NEW"}
-			if err := tx.UpsertProduct(ctx, shopKey, w); err != nil {
+			if err := tx.UpsertProducts(ctx, shopKey, []store.ProductWrite{w}); err != nil {
 				return err
 			}
 		}

@@ -42,16 +42,25 @@ func entityShapes(s *ast.Schema) map[string]entityShape {
 				sh.external[f.Name] = t.Name
 			}
 			if r := f.Directives.ForName("requires"); r != nil {
-				// fields: "author { id }": the first name is the external
-				// field; its key is checked like any external object.
-				if names := strings.Fields(r.Arguments.ForName("fields").Value.Raw); len(names) > 0 {
-					sh.required[names[0]] = f.Name
+				if name := requiredField(r.Arguments.ForName("fields").Value.Raw); name != "" {
+					sh.required[name] = f.Name
 				}
 			}
 		}
 		shapes[name] = sh
 	}
 	return shapes
+}
+
+// requiredField is the external field a @requires(fields:) selection
+// starts with, "author" in "author { id }" or "author{id}": its key is
+// checked like any external object's.
+func requiredField(selection string) string {
+	name, _, _ := strings.Cut(strings.TrimSpace(selection), "{")
+	if f := strings.Fields(name); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // entityTypes lists the entities' names, for error messages.

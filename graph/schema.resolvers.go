@@ -14,7 +14,6 @@ import (
 	"github.com/shop-subgraph/shop/internal/cachecontrol"
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/engagement"
-	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/store"
 )
@@ -256,12 +255,9 @@ func (r *queryResolver) MyShop(ctx context.Context) (*model.Shop, error) {
 
 // FeaturedProducts is the resolver for the featuredProducts field.
 func (r *shopResolver) FeaturedProducts(ctx context.Context, obj *model.Shop, first *int) ([]*model.Product, error) {
-	n := catalog.MaxFeatured
-	if first != nil {
-		n = *first
-	}
-	if n < 1 || n > catalog.MaxFeatured {
-		return nil, errcode.BadInput("first must be between 1 and %d, got %d", catalog.MaxFeatured, n)
+	n, err := featuredCount(first)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := loaders.For(ctx).FeaturedProducts.Load(ctx, obj.Key)()
 	if err != nil {

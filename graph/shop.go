@@ -6,6 +6,7 @@ import (
 	"github.com/shop-subgraph/shop/graph/model"
 	"github.com/shop-subgraph/shop/internal/auth"
 	"github.com/shop-subgraph/shop/internal/cachecontrol"
+	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/errcode"
 	"github.com/shop-subgraph/shop/internal/loaders"
 	"github.com/shop-subgraph/shop/internal/rollout"
@@ -87,6 +88,18 @@ func profileShop(ctx context.Context, ownerID string, p placement) (*model.Shop,
 		return nil, err
 	}
 	return shopModel(s), nil
+}
+
+// featuredCount validates featuredProducts' first: 1..catalog.MaxFeatured,
+// by default all of them.
+func featuredCount(first *int) (int, error) {
+	if first == nil {
+		return catalog.MaxFeatured, nil
+	}
+	if n := *first; n < 1 || n > catalog.MaxFeatured {
+		return 0, errcode.BadInput("first must be between 1 and %d, got %d", catalog.MaxFeatured, n)
+	}
+	return *first, nil
 }
 
 // pageArgs validates a page's first and after arguments: first in

@@ -267,7 +267,13 @@ func (c *verified) put(sum [sha256.Size]byte, viewer Viewer, exp time.Time) {
 	if c.tokens == nil || len(c.tokens) >= verifiedMax {
 		c.tokens = make(map[[sha256.Size]byte]verifiedToken)
 	}
-	c.tokens[sum] = verifiedToken{viewer: Viewer{ProfileID: viewer.ProfileID, Scopes: slices.Clone(viewer.Scopes)}, exp: exp}
+	// Copies of the strings: a scope is a substring of the token's whole
+	// scope claim, which it would keep alive.
+	kept := Viewer{ProfileID: strings.Clone(viewer.ProfileID), Scopes: make([]string, len(viewer.Scopes))}
+	for i, sc := range viewer.Scopes {
+		kept.Scopes[i] = strings.Clone(sc)
+	}
+	c.tokens[sum] = verifiedToken{viewer: kept, exp: exp}
 }
 
 // checkSecret refuses an HS256 secret shorter than MinSecretLen.

@@ -19,7 +19,7 @@ func TestImportTransactionSpan(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	tel := telemetry.New(tp)
-	st := storetest.Open(t, store.WithObserver(tel.Observe(metrics.New(), telemetry.SQLite)))
+	st := storetest.Open(t, store.WithObserver(tel.Observe(metrics.New(), store.System(""))))
 	ctx, root := tp.Tracer("test").Start(context.Background(), "import command")
 	if _, err := Import(ctx, st, []Source{Demo()}, nil); err != nil {
 		t.Fatal(err)

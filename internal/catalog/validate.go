@@ -56,7 +56,6 @@ var (
 
 // Defaults for omitted enums.
 const (
-	DefaultStatus       = store.StatusActive
 	DefaultAvailability = "IN_STOCK"
 	DefaultCondition    = "NEW"
 )

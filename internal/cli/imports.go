@@ -10,7 +10,6 @@ import (
 
 	"github.com/shop-subgraph/shop/internal/catalog"
 	"github.com/shop-subgraph/shop/internal/metrics"
-	"github.com/shop-subgraph/shop/internal/server"
 	"github.com/shop-subgraph/shop/internal/store"
 	"github.com/shop-subgraph/shop/internal/telemetry"
 )
@@ -81,7 +80,7 @@ func runImport(ctx context.Context, command, dsn string, getenv func(string) str
 	}()
 	ctx, end := tel.StartCommand(ctx, "shop "+command)
 	defer func() { end(err) }()
-	st, err := server.OpenDB(ctx, dsn, store.WithObserver(tel.Observe(metrics.New(), server.DBSystem(dsn))))
+	st, err := store.OpenMigrated(ctx, dsn, store.WithObserver(tel.Observe(metrics.New(), store.System(dsn))))
 	if err != nil {
 		return err
 	}

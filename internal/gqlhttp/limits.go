@@ -81,6 +81,10 @@ func limitError(msg string) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": errcode.BadUserInput}}
 }
 
+// maxPresizedBody is the largest told length readBody allocates for before
+// the bytes arrive.
+const maxPresizedBody = 64 << 10
+
 // readBody reads the request's body whole, at most maxBody bytes, so that
 // a body over the limit is refused with 413 before GraphQL sees any of it;
 // it reports false when it answered the request.
@@ -89,8 +93,10 @@ func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
 		return true
 	}
 	var buf bytes.Buffer
-	if n := r.ContentLength; n > 0 && n <= maxBody {
-		buf.Grow(int(n) + bytes.MinRead) // one allocation when the length is told
+	if n := r.ContentLength; n > 0 && n <= min(maxBody, maxPresizedBody) {
+		// One allocation when the length is told; only up to a bound, as
+		// a client may tell a length it never sends.
+		buf.Grow(int(n) + bytes.MinRead)
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError

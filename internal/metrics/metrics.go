@@ -200,12 +200,6 @@ func (m *Metrics) ObserveReplica(database string, in bool, lag time.Duration) {
 	m.replicaLag.WithLabelValues(database).Set(lag.Seconds())
 }
 
-// DBQueriesOn returns the number of SQL statements run so far on the named
-// database (primary, replica1…).
-func (m *Metrics) DBQueriesOn(database string) float64 {
-	return m.sum("shop_db_database_queries_total", map[string]string{"database": database})
-}
-
 // ObserveBatch records a loader batch's size (loaders.Observer).
 func (m *Metrics) ObserveBatch(loader string, size int) {
 	m.loaderBatch.WithLabelValues(loader).Observe(float64(size))

@@ -61,7 +61,7 @@ type Config struct {
 // to c.ShutdownTimeout.
 func Run(ctx context.Context, c Config, logger *slog.Logger) error {
 	m := metrics.New()
-	st, err := OpenDB(ctx, c.DB, store.WithObserver(c.Telemetry.Observe(m, DBSystem(c.DB))), store.WithReplicas(c.Replicas...),
+	st, err := store.OpenMigrated(ctx, c.DB, store.WithObserver(c.Telemetry.Observe(m, store.System(c.DB))), store.WithReplicas(c.Replicas...),
 		store.WithReplicaChecks(c.ReplicaMaxLag, c.ReplicaCheckInterval))
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func Run(ctx context.Context, c Config, logger *slog.Logger) error {
 // /graphql, the IDE at / and /ide/, /healthz, /readyz and /metrics, each
 // request with an id and, when c.Telemetry is on, a span.
 func Handler(st *store.Store, m *metrics.Metrics, logger *slog.Logger, c Config) http.Handler {
-	obs := c.Telemetry.Observe(m, DBSystem(c.DB))
+	obs := c.Telemetry.Observe(m, store.System(c.DB))
 	o := c.GraphQL
 	o.Store, o.Logger, o.Loaders, o.Operations, o.Tracing = st, logger, obs, obs, c.Telemetry.GraphQL()
 	gql := gqlhttp.NewHandler(o)
@@ -193,27 +193,6 @@ func readyz(ctx context.Context, w http.ResponseWriter, dbs []store.DBStatus, lo
 		return
 	}
 	io.WriteString(w, "ready\n"+b.String())
-}
-
-// OpenDB opens the database and brings its schema up to date.
-func OpenDB(ctx context.Context, dsn string, opts ...store.Option) (*store.Store, error) {
-	st, err := store.Open(ctx, dsn, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
-}
-
-// DBSystem names the database of dsn for the statements' spans.
-func DBSystem(dsn string) string {
-	if store.IsPostgres(dsn) {
-		return telemetry.PostgreSQL
-	}
-	return telemetry.SQLite
 }
 
 // seedDemo loads the built-in demo data into an empty database.

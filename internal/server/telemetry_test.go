@@ -52,10 +52,10 @@ func tracedServer(t testing.TB, tel *telemetry.Telemetry, logs io.Writer) (*http
 	t.Helper()
 	c := Config{Telemetry: tel}
 	if storetest.Backend() == "postgres" {
-		c.DB = "postgres://" // only what DBSystem reads
+		c.DB = "postgres://" // only what store.System reads
 	}
 	m := metrics.New()
-	st := storetest.Open(t, store.WithObserver(tel.Observe(m, DBSystem(c.DB))))
+	st := storetest.Open(t, store.WithObserver(tel.Observe(m, store.System(c.DB))))
 	if err := seedDemo(context.Background(), st, slog.New(slog.DiscardHandler)); err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestTracingOff(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := metrics.New()
-			if tel.Enabled() || tel.GraphQL() != nil || tel.Observe(m, telemetry.SQLite) != telemetry.Observers(m) {
+			if tel.Enabled() || tel.GraphQL() != nil || tel.Observe(m, store.System("")) != telemetry.Observers(m) {
 				t.Fatalf("tracing is on")
 			}
 			next := http.NotFoundHandler()

@@ -24,7 +24,7 @@ func TestReadsScanTheirColumns(t *testing.T) {
 			}
 			shopIDs = append(shopIDs, id)
 			for _, sku := range []string{"A", "B"} {
-				if err := tx.UpsertProduct(ctx, id, product(sku)); err != nil {
+				if err := tx.UpsertProducts(ctx, id, []store.ProductWrite{product(sku)}); err != nil {
 					return err
 				}
 			}

@@ -25,7 +25,7 @@ func seedProducts(t *testing.T, st *store.Store) (shopID, a, b int64) {
 		}
 		shopID = id
 		for _, sku := range []string{"A", "B"} {
-			if err := tx.UpsertProduct(ctx, id, product(sku)); err != nil {
+			if err := tx.UpsertProducts(ctx, id, []store.ProductWrite{product(sku)}); err != nil {
 				return err
 			}
 		}
@@ -180,7 +180,7 @@ func TestEventCountsByShops(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := tx.UpsertProduct(ctx, id, product("A")); err != nil {
+			if err := tx.UpsertProducts(ctx, id, []store.ProductWrite{product("A")}); err != nil {
 				return err
 			}
 			shops[i] = id

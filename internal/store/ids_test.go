@@ -24,7 +24,7 @@ func addProduct(t *testing.T, st *store.Store, owner, sku string) (shopID, produ
 		if shopID, err = tx.UpsertShop(ctx, store.ShopWrite{OwnerID: owner, Name: "Shop " + owner, StoreURL: "https://a.example/" + owner}); err != nil {
 			return err
 		}
-		if err := tx.UpsertProduct(ctx, shopID, product(sku)); err != nil {
+		if err := tx.UpsertProducts(ctx, shopID, []store.ProductWrite{product(sku)}); err != nil {
 			return err
 		}
 		ps, err := tx.ProductsBySKU(ctx, shopID, []string{sku})

@@ -86,6 +86,29 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// System names the database system of dsn as OpenTelemetry's
+// db.system.name does: "postgresql" or "sqlite".
+func System(dsn string) string {
+	if IsPostgres(dsn) {
+		return "postgresql"
+	}
+	return "sqlite"
+}
+
+// OpenMigrated opens the database at dsn and brings its schema up to date,
+// as every command does before it reads or writes.
+func OpenMigrated(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	st, err := Open(ctx, dsn, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 // Open opens the database at dsn: a postgres:// URL (driver "pgx", from
 // github.com/jackc/pgx/v5/stdlib), or else a SQLite file name or file: URI
 // (driver "sqlite3"). The caller imports the driver. It does not migrate;

@@ -364,21 +364,12 @@ func (tx *Tx) productArgs(args []any, shopID int64, p ProductWrite) []any {
 		p.Availability, p.Condition, p.Brand, tx.now, tx.now)
 }
 
-// UpsertProduct creates the product (shop, SKU) or updates it in place,
-// keeping its id and so its place in the catalogue order.
-func (tx *Tx) UpsertProduct(ctx context.Context, shopID int64, p ProductWrite) error {
-	const q = productInsert + productValues + productConflict
-	if _, err := tx.exec(ctx, "upsert_product", q, tx.productArgs(nil, shopID, p)...); err != nil {
-		return fmt.Errorf("upsert product %q: %w", p.SKU, err)
-	}
-	return nil
-}
-
 // upsertChunk is how many products one UpsertProducts statement writes:
 // 17 parameters each stay well under both databases' limits.
 const upsertChunk = 100
 
-// UpsertProducts does what UpsertProduct does for each product, in order,
+// UpsertProducts creates each product (shop, SKU) or updates it in place,
+// keeping its id and so its place in the catalogue order, in order,
 // upsertChunk products a statement: a bulk import pays one round trip per
 // hundred products, not per product. New products get ids in the order
 // given. The SKUs must be distinct (PostgreSQL refuses to update one row

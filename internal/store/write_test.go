@@ -63,7 +63,7 @@ func TestWriteCountsEveryStatement(t *testing.T) {
 			return err
 		}
 		for _, sku := range []string{"A", "B", "C"} {
-			if err := tx.UpsertProduct(ctx, id, product(sku)); err != nil {
+			if err := tx.UpsertProducts(ctx, id, []store.ProductWrite{product(sku)}); err != nil {
 				return err
 			}
 		}
@@ -73,7 +73,7 @@ func TestWriteCountsEveryStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := append(storetest.Begin(), "shop_skus_by_owner_ids", "upsert_shop",
-		"upsert_product", "upsert_product", "upsert_product",
+		"upsert_products", "upsert_products", "upsert_products",
 		"delete_featured_products", "insert_featured_product", "insert_featured_product", "commit")
 	// No statement for a turn: writers of different shops do not wait for
 	// each other; a mutation's first read of its shop locks it (Write).
@@ -203,7 +203,7 @@ func TestReplaceFeaturedErrors(t *testing.T) {
 		if shopID, err = tx.UpsertShop(ctx, store.ShopWrite{OwnerID: "1001", Name: "Acme", StoreURL: "https://a.example"}); err != nil {
 			return err
 		}
-		return tx.UpsertProduct(ctx, shopID, product("A"))
+		return tx.UpsertProducts(ctx, shopID, []store.ProductWrite{product("A")})
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -21,12 +21,6 @@ type Observers interface {
 	ObserveEntities(ctx context.Context, direct bool)
 }
 
-// Database systems, for Observe.
-const (
-	SQLite     = "sqlite"
-	PostgreSQL = "postgresql"
-)
-
 // dbSystemKey is the attribute the issue and many backends still read;
 // semconv's current name is db.system.name, which is set beside it.
 const dbSystemKey = attribute.Key("db.system")
@@ -35,7 +29,7 @@ const dbSystemKey = attribute.Key("db.system")
 // for each statement, under the span of the request that ran it, with the
 // statement's stable name (shop_db_queries_total's); a span around each
 // loader batch; the path on the _entities span. Off, it returns next.
-// dbSystem is SQLite or PostgreSQL.
+// dbSystem is the database's db.system.name (store.System).
 func (t *Telemetry) Observe(next Observers, dbSystem string) Observers {
 	if !t.Enabled() {
 		return next
