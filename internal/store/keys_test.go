@@ -30,7 +30,7 @@ func FuzzStringKeys(f *testing.F) {
 			if err != nil {
 				return err
 			}
-			if err := tx.UpsertProducts(ctx, id, []store.ProductWrite{product("SKU-"+owner)}); err != nil {
+			if err := tx.UpsertProducts(ctx, id, []store.ProductWrite{product("SKU-" + owner)}); err != nil {
 				return err
 			}
 		}
