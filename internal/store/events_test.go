@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/shop-subgraph/shop/internal/store"
-	"github.com/shop-subgraph/shop/internal/storetest"
 )
 
 // seedProducts writes a shop with products A and B and returns their ids.
@@ -150,7 +149,7 @@ func TestEventCountsBatched(t *testing.T) {
 	if err := st.AddEventCounts(ctx, add); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := rec.take(), append(storetest.Begin(), "add_event_counts", "add_event_counts", "commit"); !cmp.Equal(got, want) {
+	if got, want := rec.take(), []string{"begin", "add_event_counts", "add_event_counts", "commit"}; !cmp.Equal(got, want) {
 		t.Errorf("statements %v, want %v", got, want)
 	}
 	got, err := st.EventCountsByShops(ctx, []int64{shop}, "2025-01-01", "2026-12-31")

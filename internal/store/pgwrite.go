@@ -24,6 +24,7 @@ import (
 // prepared once per connection by the same pgx statement cache, and their
 // rows are mapped to structs by sqlx as through database/sql.
 type pgTx struct {
+	s    *Store // reports BEGIN
 	conn *pgx.Conn
 	tx   pgx.Tx // nil until the first statement has begun the transaction
 }
@@ -43,7 +44,7 @@ func (s *Store) writePostgres(ctx context.Context, fn func(tx *Tx) error) error 
 		if !ok {
 			return fmt.Errorf("begin write: the driver's connection (%T) is not pgx's", dc)
 		}
-		tx := &Tx{s: s, pg: &pgTx{conn: c.Conn()}, now: txNow()}
+		tx := &Tx{s: s, pg: &pgTx{s: s, conn: c.Conn()}, now: txNow()}
 		defer tx.pg.rollback(ctx)
 		if err := fn(tx); err != nil {
 			return err
@@ -83,10 +84,15 @@ func (t *pgTx) query(ctx context.Context, q string, args []any, read func(pgx.Ro
 	var b pgx.Batch
 	b.BeginTx(pgx.TxOptions{})
 	b.Queue(q, args...)
+	start := time.Now()
 	br := t.conn.SendBatch(ctx, &b)
 	t.tx = br.Tx()
 	tag, err := func() (pgconn.CommandTag, error) {
-		if _, err := br.Exec(); err != nil {
+		// BEGIN is a statement, reported as on SQLite, though it costs no
+		// round trip of its own: its answer comes in the first statement's.
+		_, err := br.Exec()
+		t.s.observe(ctx, "begin", start, err)
+		if err != nil {
 			return pgconn.CommandTag{}, err
 		}
 		rows, err := br.Query()

@@ -95,8 +95,9 @@ func txNow() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 // (FOR KEY SHARE), such as engagement counters.
 //
 // The statements are reported to the observer, with the transaction's
-// "begin" and "commit"; on PostgreSQL BEGIN is sent with the first
-// statement, in its round trip, and is not reported apart from it (pgTx).
+// "begin" and "commit", on both databases (on PostgreSQL BEGIN is sent in
+// the first statement's round trip, pgTx, and still reported: SPEC §2
+// counts every statement).
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 	if s.dialect == dialectPostgres {
 		return s.writePostgres(ctx, fn)

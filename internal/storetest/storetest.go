@@ -53,16 +53,6 @@ func Backend() string {
 	return "sqlite"
 }
 
-// Begin is what the store reports of a write transaction's BEGIN before its
-// first statement: "begin" on SQLite; nothing on PostgreSQL, where BEGIN is
-// sent with the first statement, in its round trip (store.Write).
-func Begin() []string {
-	if postgresDSN != "" {
-		return nil
-	}
-	return []string{"begin"}
-}
-
 // DSN returns a database for t alone: a SQLite file in t.TempDir(), or during
 // the PostgreSQL pass a new schema, dropped when t ends.
 func DSN(t testing.TB) string {
