@@ -46,30 +46,90 @@ import (
 // is logged and leaves the call to gqlgen, whose resolvers report it if it
 // is not the direct path's own.
 func (e *Entities) serve(ctx context.Context, field graphql.CollectedField) (out graphql.Marshaler, ok bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			e.Logger.ErrorContext(ctx, "direct path panicked; gqlgen's executor answers", "panic", r, "stack", string(debug.Stack()))
-			out, ok = nil, false
-		}
-	}()
-	opCtx := graphql.GetOperationContext(ctx)
-	reps, ok := entityRepresentations(ctx, opCtx, field)
-	if !ok || len(reps) == 0 || len(reps) > e.MaxRepresentations {
+	defer e.recoverDirect(ctx, &ok)
+	w := newDirectWriter(ctx)
+	if !e.write(w, field) {
 		return nil, false
+	}
+	return graphql.WriterFunc(func(out io.Writer) { out.Write(w.buf.Bytes()) }), true
+}
+
+// AnswerOperation answers a whole query whose every root field is
+// _entities, as gqlgen's executor with this extension would, without the
+// executor: it chooses the carousel's columns, runs the operation's
+// prefetch and writes the response's data, the root object. It reports
+// false, having written nothing anywhere, when any of the fields would need
+// gqlgen, whose executor then answers the operation from the start (what
+// was loaded stays in the request's loaders). The caller has done what
+// gqlgen does first: parsing, validation, the variables' coercion, the
+// operation's checks (internal/gqlhttp's direct entry).
+func (e *Entities) AnswerOperation(ctx context.Context, opCtx *graphql.OperationContext) (data []byte, ok bool) {
+	if e.NoDirectPath || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
+		return nil, false
+	}
+	defer e.recoverDirect(ctx, &ok)
+	chooseCarouselColumns(ctx, opCtx)
+	ctx = prefetchOperation(ctx, opCtx, e.MaxRepresentations)
+	fields := graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, implementorsOf["Query"])
+	if len(fields) == 0 {
+		return nil, false
+	}
+	w := newDirectWriter(ctx)
+	w.buf.WriteByte('{')
+	for i, f := range fields {
+		if f.Name != "_entities" {
+			return nil, false
+		}
+		if i > 0 {
+			w.buf.WriteByte(',')
+		}
+		w.member(f.Alias)
+		if !e.write(w, f) {
+			return nil, false
+		}
+	}
+	w.buf.WriteByte('}')
+	if e.Observer != nil {
+		for range fields {
+			e.Observer.ObserveEntities(ctx, true)
+		}
+	}
+	return w.buf.Bytes(), true
+}
+
+// recoverDirect logs a panic of the direct path and reports it as not
+// answered.
+func (e *Entities) recoverDirect(ctx context.Context, ok *bool) {
+	if r := recover(); r != nil {
+		e.Logger.ErrorContext(ctx, "direct path panicked; gqlgen's executor answers", "panic", r, "stack", string(debug.Stack()))
+		*ok = false
+	}
+}
+
+func newDirectWriter(ctx context.Context) *directWriter {
+	w := &directWriter{ctx: ctx, opCtx: graphql.GetOperationContext(ctx), loaders: loaders.For(ctx)}
+	w.collected = w.collectedSpace[:0]
+	return w
+}
+
+// write writes an _entities field's list to w, or reports false.
+func (e *Entities) write(w *directWriter, field graphql.CollectedField) bool {
+	reps, ok := entityRepresentations(w.ctx, w.opCtx, field)
+	if !ok || len(reps) == 0 || len(reps) > e.MaxRepresentations {
+		return false
 	}
 	for i, rep := range reps {
 		if checkRepresentation(e.shapes, e.types, i, rep) != nil {
-			return nil, false // the executor reports it at its index
+			return false // the executor reports it at its index
 		}
 	}
-	if !operationPrefetched(ctx) {
-		prefetchEntities(ctx, opCtx, []entityCall{{field.Selections, reps}})
+	if !operationPrefetched(w.ctx) {
+		prefetchEntities(w.ctx, w.opCtx, []entityCall{{field.Selections, reps}})
 	}
-	w := directWriter{ctx: ctx, opCtx: opCtx, loaders: loaders.For(ctx)}
-	w.collected = w.collectedSpace[:0]
 	// Room for the answer at once, from what the last one took a
 	// representation, within a bound: growing the buffer step by step
 	// was a fifth of a small request's allocations.
+	start := w.buf.Len()
 	w.buf.Grow(min(int(e.bytesPerRep.Load())*len(reps), maxPresize) + 64)
 	w.buf.WriteByte('[')
 	for i, rep := range reps {
@@ -77,12 +137,12 @@ func (e *Entities) serve(ctx context.Context, field graphql.CollectedField) (out
 			w.buf.WriteByte(',')
 		}
 		if !w.entity(field.Selections, rep) {
-			return nil, false
+			return false
 		}
 	}
 	w.buf.WriteByte(']')
-	e.bytesPerRep.Store(int64(w.buf.Len() / len(reps)))
-	return graphql.WriterFunc(func(out io.Writer) { out.Write(w.buf.Bytes()) }), true
+	e.bytesPerRep.Store(int64((w.buf.Len() - start) / len(reps)))
+	return true
 }
 
 // entity writes one representation's entity as the batch entity resolvers

@@ -19,6 +19,8 @@ import (
 // the rollout rules and the owner preview treat differently; and requests it
 // must leave to gqlgen (other entities, fields it does not write, bad input).
 func TestDirectPathAnswersAsGqlgen(t *testing.T) {
+	entryDeclines := map[string]bool{"aliases, fragments, directives, arguments": true,
+		"first from a variable left out": true, "literal representations": true}
 	// The same store (rows, timestamps, statement counter), the direct path
 	// off on the second, which counts its operations apart.
 	servers := graphtest.BothPaths(t, graphtest.WithRollout(t, "", "", "", "2001,2002,2003,2004"), graphtest.WithTokens(t), graphtest.WithCache(time.Hour))
@@ -97,26 +99,38 @@ func TestDirectPathAnswersAsGqlgen(t *testing.T) {
 			if _, ok := vars["reps"]; !ok {
 				vars["reps"] = timeline
 			}
-			before := direct.Metrics.EntitiesCalls("direct")
-			got, gotStmts, gotHeader := direct.PostRaw(t, tt.headers, tt.query, vars)
+			before, beforeOps := direct.Metrics.EntitiesCalls("direct"), direct.Operations.DirectOperations()
 			want, wantStmts, wantHeader := executor.PostRaw(t, tt.headers, tt.query, vars)
-			if !bytes.Equal(got, want) {
-				t.Errorf("direct path:\n%s\ngqlgen:\n%s", got, want)
-			}
-			for _, h := range []string{"Cache-Control", "Vary"} {
-				if g, w := gotHeader.Values(h), wantHeader.Values(h); !slices.Equal(g, w) {
-					t.Errorf("%s: %q on the direct path, %q through gqlgen", h, g, w)
+			// The first time, gqlgen parses the document and the direct
+			// path answers at the root field; the second time, the direct
+			// entry (internal/gqlhttp) answers the whole operation when it
+			// can, without entering gqlgen.
+			for _, path := range []string{"the direct path", "the direct path, again"} {
+				got, gotStmts, gotHeader := direct.PostRaw(t, tt.headers, tt.query, vars)
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s:\n%s\ngqlgen:\n%s", path, got, want)
+				}
+				for _, h := range []string{"Cache-Control", "Vary", "Content-Type", "ETag"} {
+					if g, w := gotHeader.Values(h), wantHeader.Values(h); !slices.Equal(g, w) {
+						t.Errorf("%s: %q on %s, %q through gqlgen", h, g, path, w)
+					}
+				}
+				if err := graphtest.CheckJSON(got); err != nil {
+					t.Errorf("%s: %v:\n%s", path, err, got)
+				}
+				if gotStmts != wantStmts {
+					t.Errorf("%d statements on %s, %d through gqlgen", gotStmts, path, wantStmts)
 				}
 			}
-			if err := graphtest.CheckJSON(got); err != nil {
-				t.Errorf("direct path: %v:\n%s", err, got)
-			}
-			if gotStmts != wantStmts {
-				t.Errorf("%d statements on the direct path, %d through gqlgen", gotStmts, wantStmts)
-			}
-			calls := float64(strings.Count(tt.query, "_entities("))
+			calls := 2 * float64(strings.Count(tt.query, "_entities("))
 			if served := direct.Metrics.EntitiesCalls("direct") - before; served != map[bool]float64{true: calls}[tt.direct] {
 				t.Errorf("the direct path answered %v of %v calls, want it to answer them: %v", served, calls, tt.direct)
+			}
+			// The direct entry takes only representations from [_Any!]!
+			// variables: not literal ones, not other variables.
+			entry := tt.direct && !entryDeclines[tt.name]
+			if ops := direct.Operations.DirectOperations() - beforeOps; ops != map[bool]float64{true: 1}[entry] {
+				t.Errorf("the direct entry answered %v of the two operations, want it to answer the second: %v", ops, entry)
 			}
 			if executorCalls.EntitiesCalls("direct") != 0 || executorCalls.EntitiesCalls("executor") == 0 {
 				t.Error("the direct path answered with NoDirectPath set")

@@ -53,9 +53,8 @@ const (
 // setCacheHeaders sets a GraphQL response's Cache-Control, Vary and, for a
 // GET, ETag; it reports true when the client's If-None-Match matches, and
 // the response is then 304 without a body.
-func (o CacheOptions) setCacheHeaders(w http.ResponseWriter, r *http.Request, resp *graphql.Response, parts [3][]byte, vary []string) (notModified bool) {
+func (o CacheOptions) setCacheHeaders(w http.ResponseWriter, r *http.Request, policy *cachecontrol.Policy, resp *graphql.Response, parts [3][]byte, vary []string) (notModified bool) {
 	traced := r.Header.Get(traceHeader) != ""
-	policy := cachecontrol.From(r.Context())
 	value, cacheable := policy.Header(o.DefaultMaxAge, o.MaxAge, len(resp.Errors) > 0)
 	if traced {
 		value, cacheable = "no-store", false

@@ -107,9 +107,19 @@ func NewHandler(o Options) http.Handler {
 		persisted = newByteCache(o.APQCacheSize, o.APQCacheBytes, func(hash, query string) int64 { return int64(len(hash) + len(query)) })
 	}
 	observer, _ := o.Operations.(graph.EntitiesObserver)
+	policy := operationPolicy{limits: limits, schema: es.Schema(), defaultMaxAge: int64(o.Cache.DefaultMaxAge / time.Second)}
+	// The response middlewares, outermost first.
+	var responses []graphql.ResponseMiddleware
+	if o.Cache.MaxAge > 0 {
+		// With nothing cached, there is nothing to tag or invalidate.
+		responses = append(responses, graph.CacheExtensions(o.Cache.Subgraph))
+	}
+	if o.Operations != nil {
+		responses = append(responses, observeOperations(o.Operations))
+	}
 	// newServer builds one gqlgen server; both share the schema and the
 	// caches. Extensions and interceptors run in the order they are added.
-	newServer := func(traced bool) *handler.Server {
+	newServer := func(entities *graph.Entities, traced bool) *handler.Server {
 		srv := handler.New(es)
 		srv.AddTransport(transport.Options{})
 		srv.AddTransport(rawData{Transport: transport.GET{}, cache: o.Cache, vary: vary})
@@ -122,7 +132,7 @@ func NewHandler(o Options) http.Handler {
 		// First: it refuses an overlong query before the persisted-query
 		// extension keeps it, and the rest of the limits before anything
 		// runs.
-		srv.Use(operationPolicy{limits: limits, schema: es.Schema(), defaultMaxAge: int64(o.Cache.DefaultMaxAge / time.Second)})
+		srv.Use(policy)
 		if persisted != nil {
 			srv.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 		}
@@ -135,39 +145,48 @@ func NewHandler(o Options) http.Handler {
 		srv.AroundOperations(timeoutGuard)
 		// The direct path needs no field timing, which the ftv1 tracer
 		// records: traced requests take gqlgen's executor.
-		srv.Use(&graph.Entities{Logger: o.Logger, MaxRepresentations: limits.MaxRepresentations, Observer: observer,
-			NoDirectPath: traced || o.NoDirectPath})
-		if o.Cache.MaxAge > 0 {
-			// With nothing cached, there is nothing to tag or invalidate.
-			srv.AroundResponses(graph.CacheExtensions(o.Cache.Subgraph))
-		}
-		if o.Operations != nil {
-			srv.AroundResponses(observeOperations(o.Operations))
+		srv.Use(entities)
+		for _, mw := range responses {
+			srv.AroundResponses(mw)
 		}
 		return srv
+	}
+	newEntities := func(traced bool) *graph.Entities {
+		return &graph.Entities{Logger: o.Logger, MaxRepresentations: limits.MaxRepresentations, Observer: observer,
+			NoDirectPath: traced || o.NoDirectPath}
 	}
 	// The ftv1 tracer intercepts every field of every operation, traced or
 	// not (13 % of a timeline's CPU, PERFORMANCE.md), so it runs only on the
 	// requests the gateway asks to trace.
-	plain, traced := newServer(false), newServer(true)
+	entities := newEntities(false)
+	plain, traced := newServer(entities, false), newServer(newEntities(true), true)
+	directObserver, _ := o.Operations.(DirectObserver)
+	direct := &entry{queries: queries, policy: policy, entities: entities, responses: responses,
+		cache: o.Cache, vary: vary, tracing: o.Tracing != nil, logger: o.Logger, observer: directObserver}
 	// In front of gqlgen's handler, each step in the order it runs.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Every response, refusals too, is no-store unless the transport
 		// finds a query's response may be kept (cachecontrol.go).
 		w.Header().Set("Cache-Control", "no-store")
-		if !readBody(w, r, limits.MaxBodyBytes) || refused(w, r) {
+		body, ok := readBody(w, r, limits.MaxBodyBytes)
+		if !ok || refused(w, r) {
 			return
 		}
-		// The request's context, made once: its deadline, its cache policy,
-		// its bearer token's viewer, its viewer for the rollout rules, and
-		// its own loaders.
+		// The request's context, made once: its deadline, its bearer
+		// token's viewer, its viewer for the rollout rules, and its own
+		// loaders.
 		ctx, cancel := context.WithTimeout(r.Context(), limits.Timeout)
 		defer cancel()
-		ctx, _ = cachecontrol.NewContext(ctx)
 		authorization := r.Header.Get("Authorization")
 		ctx = auth.NewContext(ctx, o.Auth, authorization)
 		ctx = rollout.NewContext(ctx, rollout.FromRequest(r), o.Rollout)
 		ctx = loaders.ForRequest(ctx, o.Store, o.Loaders, authorization != "")
+		if direct.serve(ctx, w, r, body) {
+			return
+		}
+		// gqlgen answers; the cache policy is its own, whatever the direct
+		// entry found before it declined.
+		ctx, _ = cachecontrol.NewContext(ctx)
 		r = r.WithContext(ctx)
 
 		srv := plain

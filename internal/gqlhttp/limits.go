@@ -87,10 +87,10 @@ const maxPresizedBody = 64 << 10
 
 // readBody reads the request's body whole, at most maxBody bytes, so that
 // a body over the limit is refused with 413 before GraphQL sees any of it;
-// it reports false when it answered the request.
-func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
+// it returns the body, and reports false when it answered the request.
+func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, bool) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return true
+		return nil, true
 	}
 	var buf bytes.Buffer
 	if n := r.ContentLength; n > 0 && n <= min(maxBody, maxPresizedBody) {
@@ -102,14 +102,14 @@ func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) bool {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
 		writeJSONError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", maxBody), errcode.BadUserInput)
-		return false
+		return nil, false
 	}
 	if err != nil {
 		writeJSONError(w, http.StatusBadRequest, "could not read the request body", errcode.BadUserInput)
-		return false
+		return nil, false
 	}
-	r.Body = io.NopCloser(&buf)
-	return true
+	r.Body = io.NopCloser(bytes.NewReader(buf.Bytes()))
+	return buf.Bytes(), true
 }
 
 // timeoutGuard answers as operationPolicy does when the request's time ran

@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/shop-subgraph/shop/internal/cachecontrol"
 )
 
 // rawData wraps one of gqlgen's single-response HTTP transports (POST, GET)
@@ -82,7 +84,7 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 		// marshalled; the handler's recovery answers 500.
 		panic(fmt.Errorf("unable to marshal the response: %w", err))
 	}
-	if w.cache.setCacheHeaders(w.ResponseWriter, w.req, resp, parts, w.vary) {
+	if w.cache.setCacheHeaders(w.ResponseWriter, w.req, cachecontrol.From(w.req.Context()), resp, parts, w.vary) {
 		w.ResponseWriter.WriteHeader(http.StatusNotModified)
 		return len(b), nil
 	}

@@ -32,6 +32,7 @@ type Metrics struct {
 	opDuration   *prometheus.HistogramVec
 	gqlErrors    *prometheus.CounterVec
 	entities     *prometheus.CounterVec
+	directOps    prometheus.Counter
 	httpRequests *prometheus.HistogramVec
 	httpInFlight prometheus.Gauge
 
@@ -134,6 +135,10 @@ func New() *Metrics {
 			Name: "shop_entities_calls_total",
 			Help: "_entities calls, by what answered them: the direct path for timelines (direct) or gqlgen's executor (executor).",
 		}, []string{"path"}),
+		directOps: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shop_graphql_direct_operations_total",
+			Help: "Operations answered whole without gqlgen's executor, by the direct entry (each of their _entities calls also counts as direct in shop_entities_calls_total).",
+		}),
 		httpRequests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "shop_http_request_duration_seconds",
 			Help:    "HTTP request latency, by route and status code.",
@@ -148,7 +153,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.dbQueries, m.dbByDatabase, m.replicaIn, m.replicaLag, m.dbDuration, m.dbErrors, m.loaderBatch,
-		m.operations, m.opDuration, m.gqlErrors, m.entities, m.httpRequests, m.httpInFlight,
+		m.operations, m.opDuration, m.gqlErrors, m.entities, m.directOps, m.httpRequests, m.httpInFlight,
 	)
 	return m
 }
@@ -232,6 +237,16 @@ func (m *Metrics) ObserveEntities(_ context.Context, direct bool) {
 		path = "direct"
 	}
 	m.entities.WithLabelValues(path).Inc()
+}
+
+// ObserveDirectOperation records an operation the direct entry answered
+// whole (gqlhttp.DirectObserver).
+func (m *Metrics) ObserveDirectOperation(context.Context) { m.directOps.Inc() }
+
+// DirectOperations returns the number of operations the direct entry
+// answered so far.
+func (m *Metrics) DirectOperations() float64 {
+	return m.sum("shop_graphql_direct_operations_total", nil)
 }
 
 // DBQueries returns the number of SQL statements run so far, all names

@@ -13,12 +13,13 @@ import (
 // Observers is what the server's metrics observe: the store's statements
 // (store.Observer), the loaders' batches (loaders.Observer) and graph's
 // operations and _entities calls (gqlhttp.OperationObserver,
-// graph.EntitiesObserver).
+// graph.EntitiesObserver, gqlhttp.DirectObserver).
 type Observers interface {
 	ObserveQuery(ctx context.Context, name string, d time.Duration, err error)
 	ObserveBatch(loader string, size int)
 	ObserveOperation(ctx context.Context, name string, d time.Duration, errorCodes []string)
 	ObserveEntities(ctx context.Context, direct bool)
+	ObserveDirectOperation(ctx context.Context)
 }
 
 // dbSystemKey is the attribute the issue and many backends still read;
@@ -135,3 +136,5 @@ func (o *tee) ObserveEntities(ctx context.Context, direct bool) {
 	}
 	o.next.ObserveEntities(ctx, direct)
 }
+
+func (o *tee) ObserveDirectOperation(ctx context.Context) { o.next.ObserveDirectOperation(ctx) }
