@@ -7,8 +7,10 @@
 // target in turn starts it on 127.0.0.1 at a free port, checks that its
 // answers to the first timelines are the subgraph's, and for each scenario
 // (mix: about 20% of authors are merchants; worst: every author a different
-// merchant; hive-mix, hive-worst: those timelines as Hive Gateway plans them,
-// two requests each; reps-N: a mix timeline of N representations) drives it
+// merchant; apollo-mix, apollo-worst and hive-mix, hive-worst: issue 14's
+// timeline of those tweets, which also asks for the authors' shops, as
+// Apollo Gateway and as Hive Gateway plan it, two requests each; reps-N: a
+// mix timeline of N representations) drives it
 // with vegeta: as fast as -conc workers go (the maximum
 // throughput), then in an open loop at half that rate (the latency). It reads
 // statements per request from the target's /metrics (shop_db_queries_total),
@@ -77,8 +79,8 @@ func main() {
 	flag.IntVar(&c.tweets, "tweets", 100, "Tweet representations per timeline")
 	flag.IntVar(&c.verify, "verify", 20, "timelines per scenario whose answers must equal the first target's")
 	flag.StringVar(&targets, "targets", "shop,floor,floor-ind,apollo,mercurius", "targets, in order: shop, floor, floor-ind (the independent floor), apollo, mercurius, and the names given to -also")
-	flag.StringVar(&scenarios, "scenarios", "mix,worst,hive-mix,hive-worst,reps-1,reps-10,reps-100,reps-1000",
-		"scenarios: mix (about 20% merchants), worst (100 different merchants), hive-mix and hive-worst (their timelines as Hive Gateway plans them: two requests; subgraph targets only), reps-N (a mix timeline of N representations; not the Node targets)")
+	flag.StringVar(&scenarios, "scenarios", "mix,worst,apollo-mix,apollo-worst,hive-mix,hive-worst,reps-1,reps-10,reps-100,reps-1000",
+		"scenarios: mix (about 20% merchants), worst (100 different merchants), apollo-mix and apollo-worst (issue 14's timeline of their tweets as Apollo Gateway plans it: two requests; subgraph targets only), hive-mix and hive-worst (the same as Hive Gateway plans it: two requests; subgraph targets only), reps-N (a mix timeline of N representations; not the Node targets)")
 	flag.IntVar(&c.nodeWorkers, "node-workers", runtime.NumCPU(), "processes of each Node target (node:cluster), one a core as deployed")
 	flag.BoolVar(&c.npmInstall, "npm", true, "run npm ci in bench/_node when its node_modules is missing")
 	flag.StringVar(&serverEnv, "server-env", "", "extra environment of the Go servers, comma-separated, e.g. GOGC=200")
@@ -234,11 +236,14 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if sc.hive {
+		switch {
+		case sc.hive:
 			hive[name] = dataset.HiveTimelines(cfg, sc.data, c.bodies, sc.tweets)
-			continue
+		case sc.apollo:
+			bodies[name] = dataset.ApolloTimelines(cfg, sc.data, c.bodies, sc.tweets)
+		default:
+			bodies[name] = dataset.Timelines(cfg, sc.data, c.bodies, sc.tweets)
 		}
-		bodies[name] = dataset.Timelines(cfg, sc.data, c.bodies, sc.tweets)
 	}
 
 	merchants, _ := cfg.Merchants()
@@ -425,7 +430,7 @@ func run(ctx context.Context, c config, stdout io.Writer) error {
 	rep.Finished = time.Now().UTC()
 	rep.Targets = map[string][]verdict{}
 	for sc, rs := range byScenario(rep.Results) {
-		if p, _ := parseScenario(sc, c.tweets); p.hive || p.tweets != c.tweets || p.name != p.data.Name {
+		if p, _ := parseScenario(sc, c.tweets); p.hive || p.apollo || p.tweets != c.tweets || p.name != p.data.Name {
 			continue // issue 7's targets are about the timeline of -tweets
 		}
 		if vs := judge(rs); vs != nil {

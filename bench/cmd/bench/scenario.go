@@ -13,16 +13,20 @@ import (
 )
 
 // scenario is a -scenarios entry: whose tweets (data), how many a request,
-// and whether the timeline comes as Apollo Gateway sends it (one request)
-// or as Hive Gateway does (hive: two requests a timeline).
+// and whether the request is the hot path's one request (mix, worst), or
+// issue 14's timeline as Apollo Gateway plans it (apollo: two requests) or
+// as Hive Gateway does (hive: two requests, the second built from the
+// first's answer).
 type scenario struct {
 	name   string
 	data   dataset.Scenario
 	tweets int
+	apollo bool
 	hive   bool
 }
 
-// parseScenario reads "mix", "worst", "hive-mix", "hive-worst" or "reps-N".
+// parseScenario reads "mix", "worst", "apollo-mix", "apollo-worst",
+// "hive-mix", "hive-worst" or "reps-N".
 func parseScenario(name string, tweets int) (scenario, error) {
 	sc := scenario{name: name, tweets: tweets}
 	base := name
@@ -34,6 +38,8 @@ func parseScenario(name string, tweets int) (scenario, error) {
 		sc.tweets, base = k, dataset.Mix.Name
 	} else if b, ok := strings.CutPrefix(name, "hive-"); ok {
 		sc.hive, base = true, b
+	} else if b, ok := strings.CutPrefix(name, "apollo-"); ok {
+		sc.apollo, base = true, b
 	}
 	i := slices.IndexFunc(dataset.Scenarios, func(s dataset.Scenario) bool { return s.Name == base })
 	if i < 0 {
@@ -45,20 +51,20 @@ func parseScenario(name string, tweets int) (scenario, error) {
 
 // perTimeline is how many requests make one timeline.
 func (sc scenario) perTimeline() int {
-	if sc.hive {
+	if sc.hive || sc.apollo {
 		return 2
 	}
 	return 1
 }
 
-// runs reports whether target takes part: the floors know only the
-// Apollo-shaped timeline, and the Node targets run the issue 7 scenarios only.
+// runs reports whether target takes part: the floors know only the hot
+// path's request, and the Node targets run the issue 7 scenarios only.
 func (sc scenario) runs(target string) bool {
 	switch target {
 	case "floor", "floor-ind":
-		return !sc.hive
+		return !sc.hive && !sc.apollo
 	case "apollo", "mercurius":
-		return !sc.hive && sc.name == sc.data.Name
+		return !sc.hive && !sc.apollo && sc.name == sc.data.Name
 	}
 	return true
 }

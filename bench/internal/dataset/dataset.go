@@ -251,6 +251,51 @@ func Timelines(c Config, s Scenario, n, tweets int) [][]byte {
 	return bodies
 }
 
+// Apollo Gateway plans the timeline of issue 14,
+//
+//	timeline { author { shop { name } } shop { name featuredProducts { sku title price { amount currencyCode } url } } }
+//
+// as two requests to the subgraph, sent in parallel (docs/gateway.md, "How
+// each gateway plans the timeline"). These are its operations verbatim.
+// TimelineQuery is the first request's kind, as issue 7 stated the hot
+// path, with more card fields and without the authors' shops.
+const (
+	// ApolloTweetsQuery asks each tweet's shop for its carousel.
+	ApolloTweetsQuery = `query Timeline__shop__1($representations:[_Any!]!){_entities(representations:$representations){...on Tweet{shop{name featuredProducts{sku title price{amount currencyCode}url}}}}}`
+	// ApolloAuthorsQuery asks each tweet's author, repeats included, for
+	// their shop's name.
+	ApolloAuthorsQuery = `query Timeline__shop__2($representations:[_Any!]!){_entities(representations:$representations){...on Profile{shop{name}}}}`
+)
+
+// ApolloTimelines returns the timelines of Timelines(c, s, n, tweets) as
+// Apollo Gateway sends them: each timeline's two requests, one after the
+// other (first, second, first, second…).
+func ApolloTimelines(c Config, s Scenario, n, tweets int) [][]byte {
+	out := make([][]byte, 0, 2*n)
+	for _, body := range Timelines(c, s, n, tweets) {
+		var req Request
+		if err := json.Unmarshal(body, &req); err != nil {
+			panic(err) // made by Timelines
+		}
+		reps := make([]hiveTweet, len(req.Variables.Representations))
+		authors := make([]typedRef, len(req.Variables.Representations))
+		for i, r := range req.Variables.Representations {
+			reps[i] = hiveTweet{Typename: "Tweet", ID: r.ID, Author: typedRef{Typename: "Profile", ID: r.Author.ID}}
+			authors[i] = typedRef{Typename: "Profile", ID: r.Author.ID}
+		}
+		out = append(out, mustMarshal(map[string]any{
+			"query":         ApolloTweetsQuery,
+			"operationName": "Timeline__shop__1",
+			"variables":     map[string]any{"representations": reps},
+		}), mustMarshal(map[string]any{
+			"query":         ApolloAuthorsQuery,
+			"operationName": "Timeline__shop__2",
+			"variables":     map[string]any{"representations": authors},
+		}))
+	}
+	return out
+}
+
 // Hive Gateway plans the timeline of issue 14,
 //
 //	timeline { author { shop { name } } shop { name featuredProducts { sku title price { amount currencyCode } url } } }

@@ -3,6 +3,7 @@ package dataset_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -81,6 +82,41 @@ func TestShape(t *testing.T) {
 			}
 			if sc.Distinct && len(authors) != 100 {
 				t.Errorf("%s: timeline %d has %d distinct authors, want 100", sc.Name, i, len(authors))
+			}
+		}
+	}
+}
+
+// TestGatewayPlans: the benchmark sends the operations the gateways send,
+// which the e2e suite checks are the ones docs/gateway.md shows.
+func TestGatewayPlans(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/gateway.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{dataset.ApolloTweetsQuery, dataset.ApolloAuthorsQuery, dataset.HiveTweetsQuery, dataset.HiveShopsQuery} {
+		if !bytes.Contains(doc, []byte(q)) {
+			t.Errorf("docs/gateway.md does not show %s", q)
+		}
+	}
+	bodies := dataset.ApolloTimelines(dataset.Default, dataset.Mix, 2, 10)
+	if len(bodies) != 4 {
+		t.Fatalf("%d bodies, want two a timeline", len(bodies))
+	}
+	for i, body := range bodies {
+		var req struct {
+			Query     string
+			Variables struct {
+				Representations []map[string]any
+			}
+		}
+		if err := json.Unmarshal(body, &req); err != nil || len(req.Variables.Representations) != 10 {
+			t.Fatalf("%v: %s", err, body)
+		}
+		want := map[bool]string{true: "Tweet", false: "Profile"}[i%2 == 0]
+		for _, r := range req.Variables.Representations {
+			if r["__typename"] != want {
+				t.Errorf("request %d carries %v, want %s representations (one a tweet)", i, r, want)
 			}
 		}
 	}
