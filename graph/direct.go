@@ -60,7 +60,8 @@ func (e *Entities) serve(ctx context.Context, field graphql.CollectedField) (out
 // prefetch and writes the response's data, the root object. It reports
 // false, having written nothing anywhere, when any of the fields would need
 // gqlgen, whose executor then answers the operation from the start (what
-// was loaded stays in the request's loaders). The caller has done what
+// was loaded stays in the request's loaders). The caller observes the
+// answer (ObserveAnswered) once it sends it. The caller has done what
 // gqlgen does first: parsing, validation, the variables' coercion, the
 // operation's checks (internal/gqlhttp's direct entry).
 func (e *Entities) AnswerOperation(ctx context.Context, opCtx *graphql.OperationContext) (data []byte, ok bool) {
@@ -89,12 +90,20 @@ func (e *Entities) AnswerOperation(ctx context.Context, opCtx *graphql.Operation
 		}
 	}
 	w.buf.WriteByte('}')
-	if e.Observer != nil {
-		for range fields {
-			e.Observer.ObserveEntities(ctx, true)
-		}
-	}
 	return w.buf.Bytes(), true
+}
+
+// ObserveAnswered tells the Observer that the direct path answered the
+// operation's _entities calls, once its answer is certain to be sent:
+// AnswerOperation does not, so that an answer the caller then declines is
+// not counted twice.
+func (e *Entities) ObserveAnswered(ctx context.Context, opCtx *graphql.OperationContext) {
+	if e.Observer == nil {
+		return
+	}
+	for range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, implementorsOf["Query"]) {
+		e.Observer.ObserveEntities(ctx, true)
+	}
 }
 
 // recoverDirect logs a panic of the direct path and reports it as not

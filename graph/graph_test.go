@@ -530,7 +530,8 @@ func TestStatementBudget(t *testing.T) {
 }
 
 // TestCarouselColumns: a carousel whose selection needs only a card's fields
-// is read with store.CardColumns; each product field, asked for alone, has
+// is read with store.CardColumns, one that needs only its products' ids
+// with store.KeyColumns; each product field, asked for alone, has
 // the value it has with every field asked for, so no field is read from a
 // column a card leaves out.
 func TestCarouselColumns(t *testing.T) {
@@ -565,6 +566,13 @@ func TestCarouselColumns(t *testing.T) {
 			}
 		}
 	}
+	t.Run("keys for a carousel asked only its products' __typename or id", func(t *testing.T) {
+		before := s.Metrics.DBQueriesNamed("featured_keys_by_shop_ids")
+		carousels("__typename id")
+		if n := s.Metrics.DBQueriesNamed("featured_keys_by_shop_ids") - before; n != 1 {
+			t.Errorf("%v key statements, want 1", n)
+		}
+	})
 	t.Run("cards for the timeline", func(t *testing.T) {
 		before := s.Metrics.DBQueriesNamed("featured_cards_by_shop_ids")
 		carousels("id title url image { url } price { amount currencyCode }")

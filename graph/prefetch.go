@@ -374,6 +374,10 @@ var cardFields = map[string][]string{
 	"Money":   {"__typename", "amount", "currencyCode"},
 }
 
+// keyFields are the fields of a carousel's products store.KeyColumns
+// fills in.
+var keyFields = map[string][]string{"Product": {"__typename", "id"}}
+
 // fieldsWithin reports whether every field sel selects on an object of
 // type typ, and under it, is one fields lists for its type.
 func fieldsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ string, fields map[string][]string) bool {
@@ -388,37 +392,41 @@ func fieldsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ str
 	return true
 }
 
-// chooseCarouselColumns makes the request's featured loader read only a
-// card's columns (loaders.UseCardColumns) when no carousel of the operation
-// needs more. This is a mode of the request's loaders rather than part of
-// each load's key so that the prefetch, the resolvers and the direct path
-// share every load; it is safe because it is chosen here, once per
-// request, before its one operation loads anything, and a carousel read
-// with every column serves a card as well.
+// chooseCarouselColumns makes the request's featured loader read only the
+// keys (store.KeyColumns) or a card's columns (store.CardColumns) when no
+// carousel of the operation needs more (loaders.UseColumns). This is a mode
+// of the request's loaders rather than part of each load's key so that the
+// prefetch, the resolvers and the direct path share every load; it is safe
+// because it is chosen here, once per request, before its one operation
+// loads anything, and a carousel read with more columns serves one that
+// needs fewer as well.
 func chooseCarouselColumns(ctx context.Context, opCtx *graphql.OperationContext) {
-	if carouselsFitCards(opCtx, opCtx.Operation.SelectionSet, map[string]bool{}) {
-		loaders.For(ctx).UseCardColumns()
+	switch {
+	case carouselsWithin(opCtx, opCtx.Operation.SelectionSet, keyFields, map[string]bool{}):
+		loaders.For(ctx).UseColumns(store.KeyColumns)
+	case carouselsWithin(opCtx, opCtx.Operation.SelectionSet, cardFields, map[string]bool{}):
+		loaders.For(ctx).UseColumns(store.CardColumns)
 	}
 }
 
-// carouselsFitCards reports whether every Shop.featuredProducts field in sel,
-// at any depth and through fragments, needs no more than the card columns.
-// It reads the document as written (@skip and @include aside), so it may
-// choose the full rows where a skipped field alone needed them; never the
+// carouselsWithin reports whether every Shop.featuredProducts field in sel,
+// at any depth and through fragments, selects only fields (by type). It
+// reads the document as written (@skip and @include aside), so it may
+// choose more columns where a skipped field alone needed them; never the
 // reverse.
-func carouselsFitCards(opCtx *graphql.OperationContext, sel ast.SelectionSet, spread map[string]bool) bool {
+func carouselsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, fields map[string][]string, spread map[string]bool) bool {
 	for _, s := range sel {
 		switch s := s.(type) {
 		case *ast.Field:
 			if s.Name == "featuredProducts" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "Shop" &&
-				!fieldsWithin(opCtx, s.SelectionSet, "Product", cardFields) {
+				!fieldsWithin(opCtx, s.SelectionSet, "Product", fields) {
 				return false
 			}
-			if !carouselsFitCards(opCtx, s.SelectionSet, spread) {
+			if !carouselsWithin(opCtx, s.SelectionSet, fields, spread) {
 				return false
 			}
 		case *ast.InlineFragment:
-			if !carouselsFitCards(opCtx, s.SelectionSet, spread) {
+			if !carouselsWithin(opCtx, s.SelectionSet, fields, spread) {
 				return false
 			}
 		case *ast.FragmentSpread:
@@ -426,7 +434,7 @@ func carouselsFitCards(opCtx *graphql.OperationContext, sel ast.SelectionSet, sp
 				continue
 			}
 			spread[s.Name] = true
-			if s.Definition == nil || !carouselsFitCards(opCtx, s.Definition.SelectionSet, spread) {
+			if s.Definition == nil || !carouselsWithin(opCtx, s.Definition.SelectionSet, fields, spread) {
 				return false
 			}
 		}

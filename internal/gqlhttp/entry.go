@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -12,11 +13,13 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/shop-subgraph/shop/graph"
 	"github.com/shop-subgraph/shop/internal/cachecontrol"
+	"github.com/shop-subgraph/shop/internal/errcode"
 )
 
 // The direct entry answers the requests a gateway sends for entities, a
@@ -41,11 +44,12 @@ import (
 //   - the response middlewares gqlgen would run (cache tags, metrics) run,
 //     and the response is written as rawData writes it, with its headers.
 //
-// Whenever anything is otherwise (another method, a persisted query, an
-// ftv1 or OpenTelemetry trace being recorded, a document not in the cache,
-// another variable, a field the direct path does not write, a check that
-// fails, a panic), it has written nothing, and gqlgen answers the request
-// from the start. TestDirectPathAnswersAsGqlgen, TestEveryFieldBothPaths
+// Whenever anything is otherwise (a request gqlgen's POST transport does
+// not take, a persisted query, an ftv1 or OpenTelemetry trace being
+// recorded, a document not in the cache, another variable, a field the
+// direct path does not write, a check that fails, the request's time
+// running out, a panic), it has written and observed nothing, and gqlgen
+// answers the request from the start. TestDirectPathAnswersAsGqlgen, TestEveryFieldBothPaths
 // and FuzzOperation send each request twice, the second time through the
 // direct entry, and compare the answers byte for byte.
 type entry struct {
@@ -71,25 +75,35 @@ type DirectObserver interface {
 }
 
 // params is what gqlgen's POST transport decodes a body into
-// (graphql.RawParams' JSON members).
+// (graphql.RawParams' JSON members), with the variables left undecoded
+// until the operation is known to be one the entry takes: a body it
+// declines (a mutation, a first request, any other query) is scanned, not
+// built into maps twice.
 type params struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
-	Extensions    map[string]any `json:"extensions"`
+	Query         string                     `json:"query"`
+	OperationName string                     `json:"operationName"`
+	Variables     map[string]json.RawMessage `json:"variables"`
+	Extensions    map[string]any             `json:"extensions"`
 }
+
+// post is gqlgen's POST transport, whose Supports the entry asks first.
+var post = transport.POST{}
 
 // serve answers r, whose body was read, and reports true, or reports false
 // having written nothing.
 func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Request, body []byte) (answered bool) {
-	if r.Method != http.MethodPost || r.Header.Get(traceHeader) != "" || r.Header.Get("Upgrade") != "" ||
-		(e.tracing && trace.SpanFromContext(ctx).IsRecording()) {
+	if !post.Supports(r) || r.Header.Get(traceHeader) != "" || (e.tracing && trace.SpanFromContext(ctx).IsRecording()) {
 		return false
 	}
+	// Once the response middlewares have run, the operation has been
+	// observed: from there on, the entry answers whatever happens.
+	committed := false
 	defer func() {
 		if p := recover(); p != nil {
-			e.logger.ErrorContext(ctx, "direct entry panicked; gqlgen answers", "panic", p, "stack", string(debug.Stack()))
-			answered = false
+			e.logger.ErrorContext(ctx, "direct entry panicked", "panic", p, "committed", committed, "stack", string(debug.Stack()))
+			if answered = committed; committed {
+				writeJSONError(w, http.StatusInternalServerError, "internal error", errcode.Internal)
+			}
 		}
 	}()
 	start := time.Now()
@@ -126,7 +140,10 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		return false
 	}
 	data, ok := e.entities.AnswerOperation(ctx, opCtx)
-	if !ok {
+	// gqlgen's executor gives no response when the request's time ran out,
+	// or its client went away, during the prefetch (keepResponse answers
+	// for it); gqlgen answers that from the start.
+	if !ok || ctx.Err() != nil {
 		return false
 	}
 	// The response middlewares, outermost first, around the answer.
@@ -135,23 +152,25 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		mw, inner := e.responses[i], next
 		next = func(ctx context.Context) *graphql.Response { return mw(ctx, inner) }
 	}
+	committed = true
+	e.entities.ObserveAnswered(ctx, opCtx)
 	resp := next(ctx)
+	if e.observer != nil {
+		e.observer.ObserveDirectOperation(ctx)
+	}
 	parts, err := responseParts(resp)
 	if err != nil {
-		return false
+		panic(fmt.Errorf("unable to marshal the response: %w", err)) // as gqlgen's transports
 	}
 	w.Header().Set("Content-Type", responseContentType(r.Header.Get("Accept")))
 	if e.cache.setCacheHeaders(w, r, policy, resp, parts, e.vary) {
 		w.WriteHeader(http.StatusNotModified)
-	} else {
-		for _, part := range parts {
-			if _, err := w.Write(part); err != nil {
-				break
-			}
-		}
+		return true
 	}
-	if e.observer != nil {
-		e.observer.ObserveDirectOperation(ctx)
+	for _, part := range parts {
+		if _, err := w.Write(part); err != nil {
+			break
+		}
 	}
 	return true
 }
@@ -161,7 +180,7 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 // selection is an _entities field taking its representations from a
 // variable, and its every variable is such a [_Any!]! without a default,
 // given as a list of objects.
-func entitiesOnly(op *ast.OperationDefinition, given map[string]any) (map[string]any, bool) {
+func entitiesOnly(op *ast.OperationDefinition, given map[string]json.RawMessage) (map[string]any, bool) {
 	if op.Operation != ast.Query || len(op.Directives) > 0 || len(op.SelectionSet) == 0 {
 		return nil, false
 	}
@@ -179,8 +198,15 @@ func entitiesOnly(op *ast.OperationDefinition, given map[string]any) (map[string
 			!t.Elem.NonNull || t.Elem.Elem != nil || t.Elem.NamedType != "_Any" {
 			return nil, false
 		}
-		list, ok := given[v.Variable].([]any)
+		raw, ok := given[v.Variable]
 		if !ok {
+			return nil, false
+		}
+		// Decoded as gqlgen's transport decodes the body.
+		var list []any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if dec.Decode(&list) != nil || list == nil {
 			return nil, false
 		}
 		for _, item := range list {

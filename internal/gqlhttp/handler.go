@@ -160,9 +160,12 @@ func NewHandler(o Options) http.Handler {
 	// requests the gateway asks to trace.
 	entities := newEntities(false)
 	plain, traced := newServer(entities, false), newServer(newEntities(true), true)
-	directObserver, _ := o.Operations.(DirectObserver)
-	direct := &entry{queries: queries, policy: policy, entities: entities, responses: responses,
-		cache: o.Cache, vary: vary, tracing: o.Tracing != nil, logger: o.Logger, observer: directObserver}
+	var direct *entry // with NoDirectPath, none
+	if !o.NoDirectPath {
+		directObserver, _ := o.Operations.(DirectObserver)
+		direct = &entry{queries: queries, policy: policy, entities: entities, responses: responses,
+			cache: o.Cache, vary: vary, tracing: o.Tracing != nil, logger: o.Logger, observer: directObserver}
+	}
 	// In front of gqlgen's handler, each step in the order it runs.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Every response, refusals too, is no-store unless the transport
@@ -181,7 +184,7 @@ func NewHandler(o Options) http.Handler {
 		ctx = auth.NewContext(ctx, o.Auth, authorization)
 		ctx = rollout.NewContext(ctx, rollout.FromRequest(r), o.Rollout)
 		ctx = loaders.ForRequest(ctx, o.Store, o.Loaders, authorization != "")
-		if direct.serve(ctx, w, r, body) {
+		if direct != nil && direct.serve(ctx, w, r, body) {
 			return
 		}
 		// gqlgen answers; the cache policy is its own, whatever the direct

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/shop-subgraph/shop/internal/cachecontrol"
 )
@@ -56,7 +57,16 @@ func (e keepResponse) DispatchOperation(ctx context.Context, rc *graphql.Operati
 	return func(ctx context.Context) *graphql.Response {
 		resp := next(ctx)
 		if resp == nil {
-			return nil
+			// gqlgen's executor gives no response when the request's time
+			// ran out, or its client went away, after the operation's
+			// interceptors (the prefetch) and before its fields; its
+			// transport would write null. Answer as the checks before it
+			// do, through the response middlewares.
+			err := ctx.Err()
+			if err == nil {
+				return nil
+			}
+			resp = e.GraphExecutor.DispatchError(ctx, gqlerror.List{stoppedError(err)})
 		}
 		e.out.kept = resp
 		return &graphql.Response{}

@@ -148,8 +148,8 @@ type Loaders struct {
 	// ShopByID loads a shop in any status, nil when unknown.
 	ShopByID *Loader[int64, *store.Shop]
 	// FeaturedProducts loads a shop's carousel: purchasable featured
-	// products in position order, with every column, or only
-	// store.CardColumns after UseCardColumns.
+	// products in position order, with every column, or only those
+	// UseColumns chose.
 	FeaturedProducts *Loader[int64, []store.FeaturedProduct]
 	// ProductByID loads a product with its shop's status and owner, nil when unknown.
 	ProductByID *Loader[int64, *store.ProductWithShop]
@@ -161,23 +161,20 @@ type Loaders struct {
 	// product and type, by product id.
 	EventCounts *Loader[EventsKey, []store.EventCount]
 
-	cardColumns atomic.Bool
+	columns atomic.Int32 // a store.ProductColumns
 	// clears empties each loader's cache, for Forget; newLoader fills it.
 	clears []func()
 }
 
-// UseCardColumns makes FeaturedProducts read only store.CardColumns for the
-// rest of the request, about 40 % cheaper a statement. The caller decides,
-// before anything is loaded, that no field of the request needs more (graph
-// does it for each operation). Until then, and otherwise, it reads every
-// column.
-func (l *Loaders) UseCardColumns() { l.cardColumns.Store(true) }
+// UseColumns makes FeaturedProducts read only cols (store.CardColumns,
+// about 40 % cheaper a statement, or store.KeyColumns) for the rest of the
+// request. The caller decides, before anything is loaded, that no field of
+// the request needs more (graph does it for each operation). Until then,
+// and otherwise, it reads every column.
+func (l *Loaders) UseColumns(cols store.ProductColumns) { l.columns.Store(int32(cols)) }
 
 func (l *Loaders) carouselColumns() store.ProductColumns {
-	if l.cardColumns.Load() {
-		return store.CardColumns
-	}
-	return store.AllColumns
+	return store.ProductColumns(l.columns.Load())
 }
 
 // New returns a fresh set of loaders over st.

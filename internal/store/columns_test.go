@@ -62,6 +62,10 @@ func TestReadsScanTheirColumns(t *testing.T) {
 			p, err := st.FeaturedProductsByShopIDs(ctx, shopIDs, store.CardColumns)
 			return len(p), err
 		},
+		"FeaturedProductsByShopIDs(KeyColumns)": func() (int, error) {
+			p, err := st.FeaturedProductsByShopIDs(ctx, shopIDs, store.KeyColumns)
+			return len(p), err
+		},
 		"ProductsByIDs": func() (int, error) {
 			p, err := st.ProductsByIDs(ctx, []int64{pages[0].ID, pages[3].ID})
 			return len(p), err

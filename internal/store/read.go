@@ -81,7 +81,15 @@ const (
 	// instead of 18, and parses no timestamps: the statement costs about
 	// 40 % less (PERFORMANCE.md).
 	CardColumns
+	// KeyColumns fill only ID and ShopID: what a carousel needs when it is
+	// asked only for its products' ids or __typename (Hive Gateway's first
+	// request of a timeline asks featuredProducts { __typename }, and reads
+	// the cards through Shop representations in its second).
+	KeyColumns
 )
+
+// keyColumnsP are the columns of KeyColumns, qualified by the alias p.
+const keyColumnsP = `p.id, p.shop_id`
 
 // cardColumnsP are the columns of CardColumns, qualified by the alias p.
 const cardColumnsP = `p.id, p.shop_id, p.title, p.url, p.image_url, p.image_alt_text,
@@ -90,7 +98,8 @@ const cardColumnsP = `p.id, p.shop_id, p.title, p.url, p.image_url, p.image_alt_
 // FeaturedProductsByShopIDs returns the carousels of the given shops: their
 // featured products that can be bought, ordered by shop and position, with
 // the columns cols. The statement is named featured_products_by_shop_ids,
-// or featured_cards_by_shop_ids with CardColumns.
+// featured_cards_by_shop_ids with CardColumns, featured_keys_by_shop_ids
+// with KeyColumns.
 func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, cols ProductColumns) ([]FeaturedProduct, error) {
 	if len(shopIDs) == 0 {
 		return nil, nil
@@ -99,8 +108,11 @@ func (s *Store) FeaturedProductsByShopIDs(ctx context.Context, shopIDs []int64, 
 		WHERE f.shop_id IN (?) AND p.availability NOT IN (?, ?)
 		ORDER BY f.shop_id, f.position`
 	name, q, scan, scanned := "featured_products_by_shop_ids", `SELECT `+productColumnsP+`, f.position`+from, scanProduct, featuredScanned
-	if cols == CardColumns {
+	switch cols {
+	case CardColumns:
 		name, q, scan, scanned = "featured_cards_by_shop_ids", `SELECT `+cardColumnsP+`, f.position`+from, scanCard, featuredCardScanned
+	case KeyColumns:
+		name, q, scan, scanned = "featured_keys_by_shop_ids", `SELECT `+keyColumnsP+`, f.position`+from, scanKey, featuredKeyScanned
 	}
 	query, args, err := s.in(q, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued)
 	if err != nil {
@@ -442,6 +454,7 @@ var productScanned = []string{"id", "shop_id", "sku", "title", "description", "u
 var (
 	featuredScanned        = append(slices.Clip(productScanned), "position")
 	featuredCardScanned    = append(slices.Clip(cardScanned), "position")
+	featuredKeyScanned     = []string{"id", "shop_id", "position"}
 	productWithShopScanned = append(slices.Clip(productScanned), "shop_status", "shop_owner_id")
 )
 
@@ -469,4 +482,10 @@ func scanCard(r *row, p *Product) int {
 		Currency: r.str(8), PriceMinor: r.int64(9), CompareAtMinor: r.optInt64(10),
 	}
 	return 11
+}
+
+// scanKey reads keyColumnsP and returns the index of the next column.
+func scanKey(r *row, p *Product) int {
+	*p = Product{ID: r.int64(0), ShopID: r.int64(1)}
+	return 2
 }

@@ -101,8 +101,8 @@ func TestWriteCountsEveryStatement(t *testing.T) {
 	}
 }
 
-// TestFeaturedCardColumns: CardColumns reads the same carousels as
-// AllColumns with only a card's fields filled.
+// TestFeaturedCardColumns: CardColumns and KeyColumns read the same
+// carousels as AllColumns with only a card's fields, or the keys, filled.
 func TestFeaturedCardColumns(t *testing.T) {
 	st := openStore(t)
 	ctx := context.Background()
@@ -147,6 +147,16 @@ func TestFeaturedCardColumns(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, cards); diff != "" {
 		t.Errorf("cards (-want +got):\n%s", diff)
+	}
+	keys, err := st.FeaturedProductsByShopIDs(ctx, []int64{shop.ID}, store.KeyColumns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range full {
+		want[i] = store.FeaturedProduct{Position: f.Position, Product: store.Product{ID: f.ID, ShopID: f.ShopID}}
+	}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("keys (-want +got):\n%s", diff)
 	}
 }
 
