@@ -2,8 +2,10 @@
 // that answers the timeline request (an _entities call of Tweet
 // representations asking for their authors' carousels) with the same SQL as
 // the subgraph, through internal/store, and the same JSON, without a GraphQL
-// engine. It reads the query's shape from nowhere: it knows the one query of
-// the benchmark. What it costs is what the subgraph cannot go below.
+// engine. It reads the query's shape from nowhere: it knows the benchmark's
+// queries (the hot path's, and the two of issue 14's timeline as Apollo
+// Gateway plans it: dataset.ApolloTweetsQuery, dataset.ApolloAuthorsQuery)
+// by their text. What it costs is what the subgraph cannot go below.
 package floor
 
 import (
@@ -12,11 +14,13 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/shop-subgraph/shop/bench/internal/dataset"
 	"github.com/shop-subgraph/shop/internal/money"
 	"github.com/shop-subgraph/shop/internal/store"
 )
 
 type request struct {
+	Query     string `json:"query"`
 	Variables struct {
 		Representations []struct {
 			Typename string `json:"__typename"`
@@ -43,6 +47,23 @@ type shop struct {
 	Name             string    `json:"name"`
 	StoreURL         string    `json:"storeUrl"`
 	FeaturedProducts []product `json:"featuredProducts"`
+}
+
+// apolloShop is a shop as dataset.ApolloTweetsQuery and
+// dataset.ApolloAuthorsQuery ask for it (the latter without a carousel).
+type apolloShop struct {
+	Name             string           `json:"name"`
+	FeaturedProducts *[]apolloProduct `json:"featuredProducts,omitempty"`
+}
+
+type apolloProduct struct {
+	SKU   string `json:"sku"`
+	Title string `json:"title"`
+	Price struct {
+		Amount       string `json:"amount"`
+		CurrencyCode string `json:"currencyCode"`
+	} `json:"price"`
+	URL string `json:"url"`
 }
 
 type product struct {
@@ -77,19 +98,29 @@ func Handler(st *store.Store) http.Handler {
 		}
 		reps := req.Variables.Representations
 		// The distinct authors, as the subgraph's loader keys them.
+		keys := make([]string, len(reps))
 		owners := make([]string, 0, len(reps))
 		seen := make(map[string]bool, len(reps))
-		for _, rep := range reps {
-			if rep.Typename != "Tweet" || rep.Author == nil || rep.Author.ID == nil {
-				http.Error(w, "the floor serves Tweet representations with author { id } only", http.StatusBadRequest)
+		for i, rep := range reps {
+			switch {
+			case req.Query == dataset.ApolloAuthorsQuery && rep.Typename == "Profile":
+				keys[i] = rep.ID
+			case req.Query != dataset.ApolloAuthorsQuery && rep.Typename == "Tweet" && rep.Author != nil && rep.Author.ID != nil:
+				keys[i] = *rep.Author.ID
+			default:
+				http.Error(w, "the floor serves Tweet representations with author { id }, or Profile representations for dataset.ApolloAuthorsQuery, only", http.StatusBadRequest)
 				return
 			}
-			if a := *rep.Author.ID; !seen[a] {
+			if a := keys[i]; !seen[a] {
 				seen[a] = true
 				owners = append(owners, a)
 			}
 		}
 		ctx := r.Context()
+		if req.Query == dataset.ApolloAuthorsQuery || req.Query == dataset.ApolloTweetsQuery {
+			apollo(w, r, st, req.Query == dataset.ApolloTweetsQuery, owners, keys)
+			return
+		}
 		rows, err := st.ShopsByOwnerIDs(ctx, owners)
 		if err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -127,12 +158,73 @@ func Handler(st *store.Store) http.Handler {
 		}
 		var resp response
 		resp.Data.Entities = make([]entity, len(reps))
-		for i, rep := range reps {
-			resp.Data.Entities[i].Shop = shops[*rep.Author.ID]
+		for i, a := range keys {
+			resp.Data.Entities[i].Shop = shops[a]
 		}
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		enc.Encode(&resp)
 	})
+}
+
+// apollo answers the two requests of issue 14's timeline as Apollo Gateway
+// plans it: the shops of the tweets' authors (keys, one a representation)
+// with their carousels (carousels: dataset.ApolloTweetsQuery, whose product
+// cards need the SKU, so every column), or with their names alone
+// (dataset.ApolloAuthorsQuery, one statement).
+func apollo(w http.ResponseWriter, r *http.Request, st *store.Store, carousels bool, owners, keys []string) {
+	ctx := r.Context()
+	rows, err := st.ShopsByOwnerIDs(ctx, owners)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	shops := make(map[string]*apolloShop, len(rows))
+	byID := make(map[int64]*apolloShop, len(rows))
+	ids := make([]int64, 0, len(rows))
+	for i := range rows {
+		s := &rows[i]
+		if s.Status != store.StatusActive {
+			continue
+		}
+		out := &apolloShop{Name: s.Name}
+		if carousels {
+			out.FeaturedProducts = &[]apolloProduct{}
+		}
+		shops[s.OwnerID], byID[s.ID] = out, out
+		ids = append(ids, s.ID)
+	}
+	if carousels {
+		featured, err := st.FeaturedProductsByShopIDs(ctx, ids, store.AllColumns)
+		if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		for i := range featured {
+			f := &featured[i]
+			p := apolloProduct{SKU: f.SKU, Title: f.Title, URL: f.URL}
+			p.Price.Amount = money.Format(f.PriceMinor, f.Currency)
+			p.Price.CurrencyCode = f.Currency
+			s := byID[f.ShopID]
+			*s.FeaturedProducts = append(*s.FeaturedProducts, p)
+		}
+	}
+	var resp struct {
+		Data struct {
+			Entities []struct {
+				Shop *apolloShop `json:"shop"`
+			} `json:"_entities"`
+		} `json:"data"`
+	}
+	resp.Data.Entities = make([]struct {
+		Shop *apolloShop `json:"shop"`
+	}, len(keys))
+	for i, a := range keys {
+		resp.Data.Entities[i].Shop = shops[a]
+	}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(&resp)
 }

@@ -70,6 +70,18 @@ func TestFloorAnswersAsTheSubgraph(t *testing.T) {
 					t.Errorf("timeline %d: %d entities, %d shops; want 40 entities and some shops", i, len(r.Data.Entities), shops)
 				}
 			}
+			// Issue 14's timeline as Apollo Gateway plans it: the carousels
+			// (2 statements), then the authors' shops' names (1).
+			for i, body := range dataset.ApolloTimelines(cfg, sc, 5, 40) {
+				want, wantStmts := post(t, m, subgraph.URL, body)
+				got, gotStmts := post(t, m, fl.URL, body)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("Apollo-planned request %d: floor answer differs from the subgraph's (-subgraph +floor):\n%s", i, diff)
+				}
+				if stmts := float64(2 - i%2); gotStmts != wantStmts || gotStmts != stmts {
+					t.Errorf("Apollo-planned request %d: floor ran %v statements, subgraph %v, want %v each", i, gotStmts, wantStmts, stmts)
+				}
+			}
 		})
 	}
 }

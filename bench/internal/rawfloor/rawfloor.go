@@ -6,7 +6,9 @@
 // ratio; this one has its own SQL (the same two statements, written out
 // here), its own row scanning (database/sql Scan into locals), its own money
 // formatting and its own JSON appending. Only database/sql and the SQLite
-// driver are common to both.
+// driver are common to both. Besides the hot path's request, it answers the
+// two of issue 14's timeline as Apollo Gateway plans it, known by their text
+// (dataset.ApolloTweetsQuery, dataset.ApolloAuthorsQuery).
 package rawfloor
 
 import (
@@ -20,6 +22,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/shop-subgraph/shop/bench/internal/dataset"
 )
 
 // MaxBody matches the subgraph's default body limit.
@@ -52,9 +56,11 @@ type Floor struct {
 func New(db *sql.DB) *Floor { return &Floor{db: db} }
 
 type request struct {
+	Query     string `json:"query"`
 	Variables struct {
 		Representations []struct {
 			Typename string `json:"__typename"`
+			ID       string `json:"id"`
 			Author   *struct {
 				ID *string `json:"id"`
 			} `json:"author"`
@@ -68,6 +74,15 @@ type shop struct {
 	ncards             int
 }
 
+// What a request asks of its authors' shops.
+type shape int
+
+const (
+	hotPath     shape = iota // the hot path's: id, name, storeUrl, carousel cards
+	apolloCards              // dataset.ApolloTweetsQuery: name, carousel with sku
+	apolloNames              // dataset.ApolloAuthorsQuery: name, of Profile representations
+)
+
 // ServeHTTP answers a POSTed timeline.
 func (f *Floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -79,23 +94,29 @@ func (f *Floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	sh := map[string]shape{dataset.ApolloTweetsQuery: apolloCards, dataset.ApolloAuthorsQuery: apolloNames}[req.Query]
 	reps := req.Variables.Representations
 	authors := make([]string, len(reps))
 	owners := make([]any, 0, len(reps))
 	seen := make(map[string]bool, len(reps))
 	for i, rep := range reps {
-		if rep.Typename != "Tweet" || rep.Author == nil || rep.Author.ID == nil {
-			http.Error(w, "the floor serves Tweet representations with author { id } only", http.StatusBadRequest)
+		var a string
+		switch {
+		case sh == apolloNames && rep.Typename == "Profile":
+			a = rep.ID
+		case sh != apolloNames && rep.Typename == "Tweet" && rep.Author != nil && rep.Author.ID != nil:
+			a = *rep.Author.ID
+		default:
+			http.Error(w, "the floor serves Tweet representations with author { id }, or Profile representations for dataset.ApolloAuthorsQuery, only", http.StatusBadRequest)
 			return
 		}
-		a := *rep.Author.ID
 		authors[i] = a
 		if !seen[a] {
 			seen[a] = true
 			owners = append(owners, a)
 		}
 	}
-	shops, err := f.load(r.Context(), owners)
+	shops, err := f.load(r.Context(), owners, sh)
 	if err != nil {
 		f.failed.Add(1)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -112,15 +133,28 @@ func (f *Floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			b = append(b, `{"shop":null}`...)
 			continue
 		}
-		b = append(b, `{"shop":{"id":`...)
-		b = appendString(b, s.id)
-		b = append(b, `,"name":`...)
-		b = appendString(b, s.name)
-		b = append(b, `,"storeUrl":`...)
-		b = appendString(b, s.storeURL)
-		b = append(b, `,"featuredProducts":[`...)
-		b = append(b, s.cards...)
-		b = append(b, "]}}"...)
+		switch sh {
+		case hotPath:
+			b = append(b, `{"shop":{"id":`...)
+			b = appendString(b, s.id)
+			b = append(b, `,"name":`...)
+			b = appendString(b, s.name)
+			b = append(b, `,"storeUrl":`...)
+			b = appendString(b, s.storeURL)
+			b = append(b, `,"featuredProducts":[`...)
+			b = append(b, s.cards...)
+			b = append(b, "]}}"...)
+		case apolloCards:
+			b = append(b, `{"shop":{"name":`...)
+			b = appendString(b, s.name)
+			b = append(b, `,"featuredProducts":[`...)
+			b = append(b, s.cards...)
+			b = append(b, "]}}"...)
+		case apolloNames:
+			b = append(b, `{"shop":{"name":`...)
+			b = appendString(b, s.name)
+			b = append(b, "}}"...)
+		}
 	}
 	b = append(b, "]}}\n"...)
 	w.Header().Set("Content-Type", "application/json")
@@ -128,8 +162,9 @@ func (f *Floor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // load runs the two statements: the active shops of owners, then their
-// carousels, each card's JSON appended as its row is scanned.
-func (f *Floor) load(ctx context.Context, owners []any) (map[string]*shop, error) {
+// carousels, each card's JSON appended as its row is scanned; for
+// apolloNames, only the first.
+func (f *Floor) load(ctx context.Context, owners []any, sh shape) (map[string]*shop, error) {
 	shops := make(map[string]*shop, len(owners))
 	if len(owners) == 0 {
 		return shops, nil
@@ -156,8 +191,11 @@ func (f *Floor) load(ctx context.Context, owners []any) (map[string]*shop, error
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("shops: %w", err)
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 || sh == apolloNames {
 		return shops, nil
+	}
+	if sh == apolloCards {
+		return shops, f.loadSKUCards(ctx, byID, ids)
 	}
 	f.cards.Add(1)
 	rows, err = f.db.QueryContext(ctx, `SELECT f.shop_id, p.id, p.title, p.url, p.image_url, p.currency, p.price_minor
@@ -194,6 +232,44 @@ func (f *Floor) load(ctx context.Context, owners []any) (map[string]*shop, error
 		s.cards = append(c, "}}"...)
 	}
 	return shops, rows.Err()
+}
+
+// loadSKUCards runs the carousels' statement of dataset.ApolloTweetsQuery,
+// whose cards show the SKU, title, price and url.
+func (f *Floor) loadSKUCards(ctx context.Context, byID map[int64]*shop, ids []any) error {
+	f.cards.Add(1)
+	rows, err := f.db.QueryContext(ctx, `SELECT f.shop_id, p.sku, p.title, p.url, p.currency, p.price_minor
+		FROM featured_products f JOIN products p ON p.id = f.product_id
+		WHERE f.shop_id IN (`+placeholders(len(ids))+`) AND p.availability NOT IN ('OUT_OF_STOCK', 'DISCONTINUED')
+		ORDER BY f.shop_id, f.position`, ids...)
+	if err != nil {
+		return fmt.Errorf("featured: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var shopID, price int64
+		var sku, title, url, currency string
+		if err := rows.Scan(&shopID, &sku, &title, &url, &currency, &price); err != nil {
+			return fmt.Errorf("featured: %w", err)
+		}
+		s := byID[shopID]
+		if s.ncards > 0 {
+			s.cards = append(s.cards, ',')
+		}
+		s.ncards++
+		c := append(s.cards, `{"sku":`...)
+		c = appendString(c, sku)
+		c = append(c, `,"title":`...)
+		c = appendString(c, title)
+		c = append(c, `,"price":{"amount":"`...)
+		c = appendAmount(c, price, currency)
+		c = append(c, `","currencyCode":`...)
+		c = appendString(c, currency)
+		c = append(c, `},"url":`...)
+		c = appendString(c, url)
+		s.cards = append(c, '}')
+	}
+	return rows.Err()
 }
 
 func placeholders(n int) string {

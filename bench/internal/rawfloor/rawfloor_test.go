@@ -21,7 +21,8 @@ import (
 )
 
 // The independent floor is only a floor if it does the subgraph's work: the
-// same answer to every timeline, of any length, in two statements.
+// same answer to every timeline, of any length, in two statements, and to
+// the two requests of issue 14's timeline as Apollo Gateway plans it.
 func TestAnswersAsTheSubgraph(t *testing.T) {
 	if rawfloor.MaxBody != gqlhttp.DefaultMaxBodyBytes {
 		t.Errorf("rawfloor.MaxBody = %d, gqlhttp.DefaultMaxBodyBytes = %d", rawfloor.MaxBody, gqlhttp.DefaultMaxBodyBytes)
@@ -65,6 +66,13 @@ func TestAnswersAsTheSubgraph(t *testing.T) {
 				want, got := post(t, subgraph.URL, body), post(t, floorSrv.URL+"/query", body)
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("%s, %d tweets, timeline %d: answer differs from the subgraph's (-subgraph +floor):\n%s", sc.Name, n, i, diff)
+				}
+			}
+			// Issue 14's timeline as Apollo Gateway plans it.
+			for i, body := range dataset.ApolloTimelines(cfg, sc, 5, n) {
+				want, got := post(t, subgraph.URL, body), post(t, floorSrv.URL+"/query", body)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s, %d tweets, Apollo-planned request %d: answer differs from the subgraph's (-subgraph +floor):\n%s", sc.Name, n, i, diff)
 				}
 			}
 		}
