@@ -369,7 +369,7 @@ func appendKey(keys []int64, v any) []int64 {
 // schema's (the field's definition), so this says only what the store
 // reads, which the schema cannot say.
 var cardFields = map[string][]string{
-	"Product": {"__typename", "id", "title", "url", "image", "price", "compareAtPrice"},
+	"Product": {"__typename", "id", "sku", "title", "url", "image", "price", "compareAtPrice"},
 	"Image":   {"__typename", "url", "altText", "width", "height"},
 	"Money":   {"__typename", "amount", "currencyCode"},
 }

@@ -53,6 +53,7 @@ func (s *Store) HotStatements(shopIDs, productIDs []int64, owners []string) (map
 		add("shops_by_ids", `SELECT `+shopColumns+` FROM shops WHERE id IN (?)`, shopIDs),
 		add("featured_cards_by_shop_ids", `SELECT `+cardColumnsP+`, f.position`+featured, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued),
 		add("featured_products_by_shop_ids", `SELECT `+productColumnsP+`, f.position`+featured, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued),
+		add("featured_keys_by_shop_ids", `SELECT `+keyColumnsP+`, f.position`+featured, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued),
 		add("products_by_ids", `SELECT `+productColumnsP+`, s.status AS shop_status, s.owner_id AS shop_owner_id
 		FROM products p JOIN shops s ON s.id = p.shop_id WHERE p.id IN (?)`, productIDs),
 		add("product_page", `SELECT `+productColumns+` FROM products WHERE shop_id = ? AND id > ? ORDER BY id LIMIT ?`, shopIDs[0], int64(0), 21),

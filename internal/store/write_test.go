@@ -138,7 +138,7 @@ func TestFeaturedCardColumns(t *testing.T) {
 	for i, f := range full {
 		p := f.Product
 		want[i] = store.FeaturedProduct{Position: f.Position, Product: store.Product{
-			ID: p.ID, ShopID: p.ShopID, Title: p.Title, URL: p.URL, ImageURL: p.ImageURL, ImageAltText: p.ImageAltText,
+			ID: p.ID, ShopID: p.ShopID, SKU: p.SKU, Title: p.Title, URL: p.URL, ImageURL: p.ImageURL, ImageAltText: p.ImageAltText,
 			ImageWidth: p.ImageWidth, ImageHeight: p.ImageHeight, Currency: p.Currency, PriceMinor: p.PriceMinor, CompareAtMinor: p.CompareAtMinor,
 		}}
 	}

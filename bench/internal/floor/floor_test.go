@@ -239,15 +239,20 @@ func BenchmarkStatements(b *testing.B) {
 				i++
 			}
 		})
-		b.Run(sc.Name+"/featured_products_by_shop_ids", func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := st.FeaturedProductsByShopIDs(ctx, shopIDs[i%len(shopIDs)], store.CardColumns); err != nil {
-					b.Fatal(err)
+		for _, cols := range []struct {
+			name string
+			cols store.ProductColumns
+		}{{"featured_products_by_shop_ids", store.AllColumns}, {"featured_cards_by_shop_ids", store.CardColumns}, {"featured_keys_by_shop_ids", store.KeyColumns}} {
+			b.Run(sc.Name+"/"+cols.name, func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					if _, err := st.FeaturedProductsByShopIDs(ctx, shopIDs[i%len(shopIDs)], cols.cols); err != nil {
+						b.Fatal(err)
+					}
+					i++
 				}
-				i++
-			}
-		})
+			})
+		}
 	}
 }
