@@ -75,15 +75,12 @@ type DirectObserver interface {
 }
 
 // params is what gqlgen's POST transport decodes a body into
-// (graphql.RawParams' JSON members), with the variables left undecoded
-// until the operation is known to be one the entry takes: a body it
-// declines (a mutation, a first request, any other query) is scanned, not
-// built into maps twice.
+// (graphql.RawParams' JSON members).
 type params struct {
-	Query         string                     `json:"query"`
-	OperationName string                     `json:"operationName"`
-	Variables     map[string]json.RawMessage `json:"variables"`
-	Extensions    map[string]any             `json:"extensions"`
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+	Extensions    map[string]any `json:"extensions"`
 }
 
 // post is gqlgen's POST transport, whose Supports the entry asks first.
@@ -107,21 +104,32 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		}
 	}()
 	start := time.Now()
-	var p params
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if dec.Decode(&p) != nil || len(p.Extensions) > 0 || len(p.Query) > e.policy.limits.MaxQueryBytes {
+	// Whether the entry takes the request depends on its query and
+	// operation name alone, which peekOperation finds without decoding
+	// the rest: a body it declines (a mutation, a first request, any
+	// other query) is scanned, not decoded twice.
+	query, name, ok := peekOperation(body)
+	if !ok || len(query) > e.policy.limits.MaxQueryBytes {
 		return false
 	}
-	doc, ok := e.queries.Get(ctx, p.Query)
+	doc, ok := e.queries.Get(ctx, query)
 	if !ok {
 		return false
 	}
-	op := doc.Operations.ForName(p.OperationName)
-	if op == nil {
+	op := doc.Operations.ForName(name)
+	if op == nil || !entitiesOnly(op) {
 		return false
 	}
-	vars, ok := entitiesOnly(op, p.Variables)
+	var p params
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	// What gqlgen decodes must be what was peeked (a key written twice, or
+	// in other letters, which encoding/json matches too, may make it
+	// otherwise).
+	if dec.Decode(&p) != nil || len(p.Extensions) > 0 || p.Query != query || p.OperationName != name {
+		return false
+	}
+	vars, ok := representationVariables(op, p.Variables)
 	if !ok {
 		return false
 	}
@@ -175,38 +183,38 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	return true
 }
 
-// entitiesOnly returns the operation's variables as gqlgen's coercion
-// would, when the operation is a query without directives whose every root
-// selection is an _entities field taking its representations from a
-// variable, and its every variable is such a [_Any!]! without a default,
-// given as a list of objects.
-func entitiesOnly(op *ast.OperationDefinition, given map[string]json.RawMessage) (map[string]any, bool) {
+// entitiesOnly reports whether op is a query without directives whose
+// every root selection is an _entities field taking its representations
+// from a variable, and whose every variable is a [_Any!]! without a
+// default.
+func entitiesOnly(op *ast.OperationDefinition) bool {
 	if op.Operation != ast.Query || len(op.Directives) > 0 || len(op.SelectionSet) == 0 {
-		return nil, false
+		return false
 	}
 	for _, sel := range op.SelectionSet {
 		f, ok := sel.(*ast.Field)
 		if !ok || f.Name != "_entities" || len(f.Directives) > 0 || len(f.Arguments) != 1 ||
 			f.Arguments[0].Name != "representations" || f.Arguments[0].Value.Kind != ast.Variable {
-			return nil, false
+			return false
 		}
 	}
-	vars := make(map[string]any, len(op.VariableDefinitions))
 	for _, v := range op.VariableDefinitions {
 		t := v.Type
 		if v.DefaultValue != nil || len(v.Directives) > 0 || !t.NonNull || t.Elem == nil ||
 			!t.Elem.NonNull || t.Elem.Elem != nil || t.Elem.NamedType != "_Any" {
-			return nil, false
+			return false
 		}
-		raw, ok := given[v.Variable]
+	}
+	return true
+}
+
+// representationVariables returns the variables of op (entitiesOnly) as
+// gqlgen's coercion would, when each is given as a list of objects.
+func representationVariables(op *ast.OperationDefinition, given map[string]any) (map[string]any, bool) {
+	vars := make(map[string]any, len(op.VariableDefinitions))
+	for _, v := range op.VariableDefinitions {
+		list, ok := given[v.Variable].([]any)
 		if !ok {
-			return nil, false
-		}
-		// Decoded as gqlgen's transport decodes the body.
-		var list []any
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if dec.Decode(&list) != nil || list == nil {
 			return nil, false
 		}
 		for _, item := range list {
@@ -217,6 +225,131 @@ func entitiesOnly(op *ast.OperationDefinition, given map[string]json.RawMessage)
 		vars[v.Variable] = list
 	}
 	return vars, true
+}
+
+// peekOperation returns a request body's "query" and "operationName"
+// members, reading the body's top-level object and skipping every other
+// member's value unread. It reports false for anything else than an object
+// with a string query (an operation name that is not a string or null,
+// malformed JSON it notices): the entry then declines. It does not check
+// the rest of the JSON, which the decoder then does.
+func peekOperation(b []byte) (query, name string, ok bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return "", "", false
+	}
+	i++
+	haveQuery := false
+	for {
+		i = skipSpace(b, i)
+		if i < len(b) && b[i] == '}' {
+			return query, name, haveQuery
+		}
+		end := stringEnd(b, i)
+		if end < 0 {
+			return "", "", false
+		}
+		key := b[i:end]
+		if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
+			return "", "", false
+		}
+		i = skipSpace(b, i+1)
+		switch string(key) {
+		case `"query"`, `"operationName"`:
+			var v *string
+			if end = stringEnd(b, i); end < 0 {
+				if string(key) == `"query"` || !bytes.HasPrefix(b[i:], []byte("null")) {
+					return "", "", false
+				}
+				end = i + len("null")
+			} else if tok := b[i+1 : end-1]; bytes.IndexByte(tok, '\\') < 0 {
+				s := string(tok) // nothing to unescape
+				v = &s
+			} else if json.Unmarshal(b[i:end], &v) != nil {
+				return "", "", false
+			}
+			if string(key) == `"query"` {
+				query, haveQuery = *v, true
+			} else if v != nil {
+				name = *v
+			} else {
+				name = ""
+			}
+		default:
+			if end = valueEnd(b, i); end < 0 {
+				return "", "", false
+			}
+		}
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(b) && b[i] == '}' {
+			return query, name, haveQuery
+		}
+		return "", "", false
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the JSON string starting at b[i], or
+// -1.
+func stringEnd(b []byte, i int) int {
+	if i >= len(b) || b[i] != '"' {
+		return -1
+	}
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// valueEnd returns the index after the JSON value starting at b[i], or -1,
+// finding where it ends without checking it.
+func valueEnd(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			if i = stringEnd(b, i); i < 0 {
+				return -1
+			}
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	if depth == 0 {
+		return i
+	}
+	return -1
 }
 
 // responseContentType is the Content-Type gqlgen's POST transport answers
