@@ -106,6 +106,7 @@ func NewHandler(o Options) http.Handler {
 	if !o.APQOff {
 		persisted = newByteCache(o.APQCacheSize, o.APQCacheBytes, func(hash, query string) int64 { return int64(len(hash) + len(query)) })
 	}
+	source := loaders.NewSource(o.Store, o.Loaders)
 	observer, _ := o.Operations.(graph.EntitiesObserver)
 	policy := operationPolicy{limits: limits, schema: es.Schema(), defaultMaxAge: int64(o.Cache.DefaultMaxAge / time.Second)}
 	// The response middlewares, outermost first.
@@ -183,7 +184,7 @@ func NewHandler(o Options) http.Handler {
 		authorization := r.Header.Get("Authorization")
 		ctx = auth.NewContext(ctx, o.Auth, authorization)
 		ctx = rollout.NewContext(ctx, rollout.FromRequest(r), o.Rollout)
-		ctx = loaders.ForRequest(ctx, o.Store, o.Loaders, authorization != "")
+		ctx = loaders.ForRequest(ctx, source, authorization != "")
 		if direct != nil && direct.serve(ctx, w, r, body) {
 			return
 		}

@@ -6,7 +6,7 @@ package loaders
 // registers itself when made (newLoader), so a loader added later cannot be
 // left out.
 func (l *Loaders) Forget() {
-	for _, clear := range l.clears {
-		clear()
+	for _, c := range l.clears {
+		c.ClearAll()
 	}
 }

@@ -162,8 +162,9 @@ type Loaders struct {
 	EventCounts *Loader[EventsKey, []store.EventCount]
 
 	columns atomic.Int32 // a store.ProductColumns
-	// clears empties each loader's cache, for Forget; newLoader fills it.
-	clears []func()
+	// clears are the loaders, for Forget; newLoader fills it.
+	clears     []interface{ ClearAll() }
+	clearSpace [8]interface{ ClearAll() }
 }
 
 // UseColumns makes FeaturedProducts read only cols (store.CardColumns,
@@ -177,50 +178,87 @@ func (l *Loaders) carouselColumns() store.ProductColumns {
 	return store.ProductColumns(l.columns.Load())
 }
 
-// New returns a fresh set of loaders over st.
-func New(st *store.Store, obs Observer) *Loaders {
+// Source is what each request's loaders are made of: the store, the
+// observer, and the batch functions that need nothing of the request, made
+// once (NewSource) rather than for every request.
+type Source struct {
+	st           *store.Store
+	obs          Observer
+	shopByID     dataloader.BatchFunc[int64, *store.Shop]
+	productByID  dataloader.BatchFunc[int64, *store.ProductWithShop]
+	productPage  dataloader.BatchFunc[PageKey, []store.Product]
+	productCount dataloader.BatchFunc[int64, int]
+	eventCounts  dataloader.BatchFunc[EventsKey, []store.EventCount]
+	shopByOwner  dataloader.BatchFunc[string, *store.Shop] // without the priming of ShopByID
+}
+
+// NewSource returns the source of loaders over st, observed by obs (nil:
+// none).
+func NewSource(st *store.Store, obs Observer) *Source {
 	if obs == nil {
 		obs = nopObserver{}
 	}
+	return &Source{
+		st: st, obs: obs,
+		shopByID:     observed(obs, "shop_by_id", shopsByID(st)),
+		productByID:  observed(obs, "product_by_id", productsByID(st)),
+		productPage:  observed(obs, "product_page", productPages(st)),
+		productCount: observed(obs, "product_count", productCounts(st)),
+		eventCounts:  observed(obs, "event_counts", eventCounts(st)),
+		shopByOwner:  shopsByOwner(st),
+	}
+}
+
+// New returns a fresh set of loaders over st.
+func New(st *store.Store, obs Observer) *Loaders { return NewSource(st, obs).New() }
+
+// New returns a fresh set of loaders: one request's.
+func (src *Source) New() *Loaders {
 	l := &Loaders{}
-	l.ShopByID = newLoader(l, obs, "shop_by_id", shopsByID(st))
-	l.ProductByID = newLoader(l, obs, "product_by_id", productsByID(st))
-	l.ProductPage = newLoader(l, obs, "product_page", productPages(st))
-	l.ProductCount = newLoader(l, obs, "product_count", productCounts(st))
-	l.EventCounts = newLoader(l, obs, "event_counts", eventCounts(st))
-	l.FeaturedProducts = newLoader(l, obs, "featured_products", featuredProducts(st, l.carouselColumns))
+	l.clears = l.clearSpace[:0]
+	l.ShopByID = newLoader(l, src.shopByID)
+	l.ProductByID = newLoader(l, src.productByID)
+	l.ProductPage = newLoader(l, src.productPage)
+	l.ProductCount = newLoader(l, src.productCount)
+	l.EventCounts = newLoader(l, src.eventCounts)
+	// The columns are the request's (UseColumns).
+	l.FeaturedProducts = newLoader(l, observed(src.obs, "featured_products", featuredProducts(src.st, l.carouselColumns)))
 	// A shop loaded by its owner is also known by its id: Product.shop under
 	// a carousel or a catalogue page then finds it cached.
-	byOwner := shopsByOwner(st)
-	l.ShopByOwner = newLoader(l, obs, "shop_by_owner", func(ctx context.Context, owners []string) []*dataloader.Result[*store.Shop] {
-		results := byOwner(ctx, owners)
+	l.ShopByOwner = newLoader(l, observed(src.obs, "shop_by_owner", func(ctx context.Context, owners []string) []*dataloader.Result[*store.Shop] {
+		results := src.shopByOwner(ctx, owners)
 		for _, r := range results {
 			if r.Error == nil && r.Data != nil {
 				l.ShopByID.Prime(ctx, r.Data.ID, r.Data)
 			}
 		}
 		return results
-	})
+	}))
 	return l
 }
 
-// newLoader makes one of ls's loaders and registers it with ls, so that
-// Forget clears it.
-func newLoader[K comparable, V any](ls *Loaders, obs Observer, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
-	observed := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
-		obs.ObserveBatch(name, len(keys))
-		return fn(ctx, keys)
-	}
+// observed returns fn, telling obs the size of each batch, and tracing it
+// when obs is a BatchTracer.
+func observed[K comparable, V any](obs Observer, name string, fn dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
 	if tracer, ok := obs.(BatchTracer); ok {
-		observed = func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 			obs.ObserveBatch(name, len(keys))
 			ctx, end := tracer.StartBatch(ctx, name, len(keys))
 			defer end()
 			return fn(ctx, keys)
 		}
 	}
-	l := &Loader[K, V]{batch: observed, cache: dataloader.NewCache[K, V]()}
-	ls.clears = append(ls.clears, func() { l.ClearAll() })
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		obs.ObserveBatch(name, len(keys))
+		return fn(ctx, keys)
+	}
+}
+
+// newLoader makes one of ls's loaders and registers it with ls, so that
+// Forget clears it.
+func newLoader[K comparable, V any](ls *Loaders, batch dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	l := &Loader[K, V]{batch: batch, cache: dataloader.NewCache[K, V]()}
+	ls.clears = append(ls.clears, l)
 	return l
 }
 
@@ -244,9 +282,9 @@ func For(ctx context.Context) *Loaders {
 // writes at once. Deciding on the header, whether or not its token is
 // valid, is the safe side: the read path without one is what replicas
 // serve.
-func ForRequest(ctx context.Context, st *store.Store, obs Observer, signedIn bool) context.Context {
+func ForRequest(ctx context.Context, src *Source, signedIn bool) context.Context {
 	if signedIn {
 		ctx = store.WithPrimary(ctx)
 	}
-	return NewContext(ctx, New(st, obs))
+	return NewContext(ctx, src.New())
 }
