@@ -121,12 +121,18 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		return false
 	}
 	var p params
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
+	if !decodeParams(body, &p) {
+		p = params{}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if dec.Decode(&p) != nil {
+			return false
+		}
+	}
 	// What gqlgen decodes must be what was peeked (a key written twice, or
 	// in other letters, which encoding/json matches too, may make it
 	// otherwise).
-	if dec.Decode(&p) != nil || len(p.Extensions) > 0 || p.Query != query || p.OperationName != name {
+	if len(p.Extensions) > 0 || p.Query != query || p.OperationName != name {
 		return false
 	}
 	vars, ok := representationVariables(op, p.Variables)
