@@ -9,6 +9,7 @@
 package floor
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -121,23 +122,12 @@ func Handler(st *store.Store) http.Handler {
 			apollo(w, r, st, req.Query == dataset.ApolloTweetsQuery, owners, keys)
 			return
 		}
-		rows, err := st.ShopsByOwnerIDs(ctx, owners)
+		shops, byID, ids, err := activeShops(ctx, st, owners, func(s *store.Shop) *shop {
+			return &shop{ID: strconv.FormatInt(s.ID, 10), Name: s.Name, StoreURL: s.StoreURL, FeaturedProducts: []product{}}
+		})
 		if err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
-		}
-		shops := make(map[string]*shop, len(rows))
-		byID := make(map[int64]*shop, len(rows))
-		ids := make([]int64, 0, len(rows))
-		for i := range rows {
-			s := &rows[i]
-			if s.Status != store.StatusActive {
-				continue
-			}
-			out := &shop{ID: strconv.FormatInt(s.ID, 10), Name: s.Name, StoreURL: s.StoreURL, FeaturedProducts: []product{}}
-			shops[s.OwnerID] = out
-			byID[s.ID] = out
-			ids = append(ids, s.ID)
 		}
 		featured, err := st.FeaturedProductsByShopIDs(ctx, ids, store.CardColumns)
 		if err != nil {
@@ -168,35 +158,48 @@ func Handler(st *store.Store) http.Handler {
 	})
 }
 
-// apollo answers the two requests of issue 14's timeline as Apollo Gateway
-// plans it: the shops of the tweets' authors (keys, one a representation)
-// with their carousels (carousels: dataset.ApolloTweetsQuery, whose product
-// cards need the SKU, so every column), or with their names alone
-// (dataset.ApolloAuthorsQuery, one statement).
-func apollo(w http.ResponseWriter, r *http.Request, st *store.Store, carousels bool, owners, keys []string) {
-	ctx := r.Context()
+// activeShops reads the shops of owners (the first statement) and makes
+// the active ones' answers with answer: by owner, by id, and their ids.
+func activeShops[T any](ctx context.Context, st *store.Store, owners []string, answer func(*store.Shop) *T) (map[string]*T, map[int64]*T, []int64, error) {
 	rows, err := st.ShopsByOwnerIDs(ctx, owners)
 	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		return nil, nil, nil, err
 	}
-	shops := make(map[string]*apolloShop, len(rows))
-	byID := make(map[int64]*apolloShop, len(rows))
-	ids := make([]int64, 0, len(rows))
+	byOwner := map[string]*T{}
+	byID := map[int64]*T{}
+	ids := []int64{}
 	for i := range rows {
 		s := &rows[i]
 		if s.Status != store.StatusActive {
 			continue
 		}
+		out := answer(s)
+		byOwner[s.OwnerID], byID[s.ID] = out, out
+		ids = append(ids, s.ID)
+	}
+	return byOwner, byID, ids, nil
+}
+
+// apollo answers the two requests of issue 14's timeline as Apollo Gateway
+// plans it: the shops of the tweets' authors (keys, one a representation)
+// with their carousels (carousels: dataset.ApolloTweetsQuery, read as the
+// subgraph reads them, with the card's columns, the SKU among them), or
+// with their names alone (dataset.ApolloAuthorsQuery, one statement).
+func apollo(w http.ResponseWriter, r *http.Request, st *store.Store, carousels bool, owners, keys []string) {
+	ctx := r.Context()
+	shops, byID, ids, err := activeShops(ctx, st, owners, func(s *store.Shop) *apolloShop {
 		out := &apolloShop{Name: s.Name}
 		if carousels {
 			out.FeaturedProducts = &[]apolloProduct{}
 		}
-		shops[s.OwnerID], byID[s.ID] = out, out
-		ids = append(ids, s.ID)
+		return out
+	})
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
 	}
 	if carousels {
-		featured, err := st.FeaturedProductsByShopIDs(ctx, ids, store.AllColumns)
+		featured, err := st.FeaturedProductsByShopIDs(ctx, ids, store.CardColumns)
 		if err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
