@@ -580,16 +580,26 @@ func TestCarouselColumns(t *testing.T) {
 			t.Errorf("%v card statements, want 1", n)
 		}
 	})
-	// One choice of columns for the whole request: a carousel needing the
-	// full rows anywhere in the operation makes every carousel use them, so
+	// One choice of columns for the whole request: a carousel needing more
+	// columns anywhere in the operation makes every carousel use them, so
 	// no shop's carousel is loaded twice, whichever field asks first.
-	for _, tt := range []struct{ name, query string }{
-		{"a card and a full carousel of one shop", `{ shops(first: 10) { nodes { a: featuredProducts { title } b: featuredProducts { sku } } } }`},
+	for _, tt := range []struct{ name, query, statement string }{
+		{"a card and a full carousel of one shop", `{ shops(first: 10) { nodes { a: featuredProducts { title } b: featuredProducts { description } } } }`, "featured_products_by_shop_ids"},
 		{"a full carousel nested under a card one", `{ shops(first: 10) { nodes { featuredProducts { title }
-		  products(first: 2) { nodes { shop { featuredProducts { sku } } } } } } }`},
-		{"two carousels of a shop nothing prefetched", `{ product(id: "1") { shop { a: featuredProducts { title } b: featuredProducts { sku } } } }`},
+		  products(first: 2) { nodes { shop { featuredProducts { description } } } } } } }`, "featured_products_by_shop_ids"},
+		{"two carousels of a shop nothing prefetched", `{ product(id: "1") { shop { a: featuredProducts { title } b: featuredProducts { description } } } }`, "featured_products_by_shop_ids"},
+		{"keys and a full carousel", `{ shops(first: 10) { nodes { a: featuredProducts { id } b: featuredProducts { ... on Product { brand } } } } }`, "featured_products_by_shop_ids"},
+		{"keys and cards", `{ shops(first: 10) { nodes { a: featuredProducts { id } b: featuredProducts { title sku } } } }`, "featured_cards_by_shop_ids"},
+		{"keys nested under a full carousel's fragment", `{ shops(first: 10) { nodes { featuredProducts { id } ...F } } } fragment F on Shop { b: featuredProducts { createdAt } }`, "featured_products_by_shop_ids"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			before := s.Metrics.DBQueriesNamed(tt.statement)
+			if r, _ := s.Post(t, tt.query, nil); len(r.Errors) > 0 {
+				t.Fatalf("errors: %+v", r.Errors)
+			}
+			if s.Metrics.DBQueriesNamed(tt.statement) == before {
+				t.Errorf("no %s: the carousels were not read with the columns the one that needs most asks", tt.statement)
+			}
 			var counts []int
 			for range 20 {
 				r, stmts := s.Post(t, tt.query, nil)
