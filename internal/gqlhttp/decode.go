@@ -5,93 +5,137 @@ import (
 	"unicode/utf8"
 )
 
-// decodeParams decodes a request body as gqlgen's POST transport does
-// (encoding/json, numbers as json.Number, into graphql.RawParams' members),
-// for the bodies gateways send: an object of "query", "operationName",
-// "variables" and "extensions", each at most once, spelled so, whose
-// strings have no escapes. It reports false for anything else, and the
-// caller then decodes with encoding/json: it is only faster (a timeline's
-// representations were a third of a 1,000-representation request's CPU,
-// through encoding/json's scanner), never different. FuzzDecodeParams
-// checks that whatever it decodes, encoding/json decodes the same.
-func decodeParams(b []byte, p *params) bool {
-	// Every string decoded is a piece of one copy of the body: one
+// bodyParams is a request body read as gqlgen's POST transport reads it
+// (encoding/json, numbers as json.Number, into graphql.RawParams'
+// members), in two steps: readParams reads the query and the operation
+// name and checks the rest without building it, so that a body the direct
+// entry declines (a mutation, a first request, any other query) costs a
+// scan; decodeVariables then decodes the variables of one it takes.
+//
+// It takes an object whose members are each there at most once and,
+// besides "query", "operationName", "variables" and "extensions", only
+// names encoding/json cannot match to those (it matches them in other
+// letters too). It reports false for anything else, and the entry then
+// declines: it is only faster than encoding/json, never different.
+// FuzzReadParams checks that whatever it reads, encoding/json reads the
+// same.
+type bodyParams struct {
+	query, name string
+	// vars is where the "variables" object is in the body; empty when it
+	// is absent or null.
+	vars [2]int
+	// extensions: the "extensions" object has members.
+	extensions bool
+	d          decoder // the body
+}
+
+// readParams reads b's top-level object.
+func readParams(b []byte) (bodyParams, bool) {
+	// Every string read is a piece of one copy of the body: one
 	// allocation, not one a string.
-	d := decoder{b: b, s: string(b)}
+	p := bodyParams{d: decoder{b: b, s: string(b)}}
+	d := &p.d
 	d.space()
 	if !d.byte('{') {
-		return false
+		return p, false
 	}
 	var seen [4]bool
 	d.space()
 	if d.byte('}') {
-		return true
+		return p, false // no query
 	}
 	for {
 		d.space()
-		key, ok := d.plainString()
+		key, ok := d.str()
 		if !ok {
-			return false
+			return p, false
 		}
 		d.space()
 		if !d.byte(':') {
-			return false
+			return p, false
 		}
 		d.space()
-		var i int
+		i := -1
 		switch key {
 		case "query":
 			i = 0
-			if p.Query, ok = d.plainString(); !ok {
-				return false
-			}
+			ok = d.strInto(&p.query)
 		case "operationName":
 			i = 1
-			if d.literal("null") {
-				p.OperationName = ""
-			} else if p.OperationName, ok = d.plainString(); !ok {
-				return false
-			}
+			ok = d.literal("null") || d.strInto(&p.name)
 		case "variables":
 			i = 2
-			if d.literal("null") {
-				p.Variables = nil
-				break
+			start := d.i
+			ok = d.literal("null") || d.object(func(string) bool { return d.skip(1) })
+			if ok && d.b[start] == '{' {
+				p.vars = [2]int{start, d.i}
 			}
-			v, ok := d.value(0)
-			obj, isObj := v.(map[string]any)
-			if !ok || !isObj {
-				return false
-			}
-			p.Variables = obj
 		case "extensions":
 			i = 3
-			if d.literal("null") {
-				break
-			}
-			v, ok := d.value(0)
-			if obj, isObj := v.(map[string]any); !ok || !isObj || len(obj) > 0 {
-				return false // the entry declines extensions anyway
-			}
+			ok = d.literal("null") || d.object(func(string) bool { p.extensions = true; return d.skip(1) })
 		default:
-			return false // encoding/json matches keys in other letters too
+			ok = unmatched(key) && d.skip(0)
 		}
-		if seen[i] {
-			return false
+		if !ok {
+			return p, false
 		}
-		seen[i] = true
+		if i >= 0 {
+			if seen[i] {
+				return p, false
+			}
+			seen[i] = true
+		}
 		d.space()
 		if d.byte('}') {
-			return true // what follows is not read, as json.Decoder does not
+			// What follows is not read, as json.Decoder does not.
+			return p, seen[0]
 		}
 		if !d.byte(',') {
-			return false
+			return p, false
 		}
 	}
 }
 
-// maxDepth bounds the nesting decodeParams follows; deeper values go to
-// encoding/json.
+// decodeVariables decodes the variables as encoding/json decodes them into
+// a map[string]any; nil when there are none.
+func (p bodyParams) decodeVariables() (map[string]any, bool) {
+	if p.vars[1] == 0 {
+		return nil, true
+	}
+	d := decoder{b: p.d.b[:p.vars[1]], s: p.d.s[:p.vars[1]], i: p.vars[0]}
+	v, ok := d.value(0)
+	vars, _ := v.(map[string]any)
+	return vars, ok
+}
+
+// unmatched reports whether encoding/json matches key to none of
+// RawParams' members: an ASCII name that is none of theirs in any letters.
+// (A name with other characters might fold to one: K, the Kelvin sign, to
+// k; ſ to s.)
+func unmatched(key string) bool {
+	var lower [16]byte
+	if len(key) > len(lower) {
+		return true // longer than any of theirs
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c >= utf8.RuneSelf {
+			return false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	switch string(lower[:len(key)]) {
+	case "query", "operationname", "variables", "extensions":
+		return false
+	}
+	return true
+}
+
+// maxDepth bounds the nesting the decoder follows; deeper values make the
+// entry decline (encoding/json's own bound is 10,000).
 const maxDepth = 64
 
 type decoder struct {
@@ -122,29 +166,40 @@ func (d *decoder) literal(s string) bool {
 	return false
 }
 
-// plainString reads a string without escapes or control characters, in
-// valid UTF-8.
-func (d *decoder) plainString() (string, bool) {
+// str reads a string as encoding/json does: a piece of the body when it
+// has no escapes and is valid UTF-8, else encoding/json's own reading of
+// it (escapes, invalid UTF-8 replaced), which is rare.
+func (d *decoder) str() (string, bool) {
 	if !d.byte('"') {
 		return "", false
 	}
-	start, ascii := d.i, true
+	start, plain := d.i, true
 	for ; d.i < len(d.b); d.i++ {
 		switch c := d.b[d.i]; {
 		case c == '"':
 			s := d.s[start:d.i]
 			d.i++
-			if !ascii && !utf8.ValidString(s) {
-				return "", false
+			if plain && utf8.ValidString(s) {
+				return s, true
 			}
-			return s, true
-		case c == '\\' || c < 0x20:
+			var out string
+			err := json.Unmarshal(d.b[start-1:d.i], &out)
+			return out, err == nil
+		case c == '\\':
+			plain = false
+			d.i++ // the escaped character, which cannot end the string
+		case c < 0x20:
 			return "", false
-		case c >= utf8.RuneSelf:
-			ascii = false
 		}
 	}
 	return "", false
+}
+
+// strInto reads a string into s.
+func (d *decoder) strInto(s *string) bool {
+	v, ok := d.str()
+	*s = v
+	return ok
 }
 
 // value reads any JSON value as encoding/json decodes it into an any with
@@ -155,60 +210,23 @@ func (d *decoder) value(depth int) (any, bool) {
 	}
 	switch c := d.b[d.i]; {
 	case c == '{':
-		d.i++
 		obj := make(map[string]any, 4) // a representation's keys, at once
-		d.space()
-		if d.byte('}') {
-			return obj, true
-		}
-		for {
-			d.space()
-			key, ok := d.plainString()
-			if !ok {
-				return nil, false
-			}
-			d.space()
-			if !d.byte(':') {
-				return nil, false
-			}
-			d.space()
+		ok := d.object(func(key string) bool {
 			v, ok := d.value(depth + 1)
-			if !ok {
-				return nil, false
-			}
 			obj[key] = v // a repeated key: the last, as encoding/json
-			d.space()
-			if d.byte('}') {
-				return obj, true
-			}
-			if !d.byte(',') {
-				return nil, false
-			}
-		}
+			return ok
+		})
+		return obj, ok
 	case c == '[':
-		d.i++
 		list := []any{}
-		d.space()
-		if d.byte(']') {
-			return list, true
-		}
-		for {
-			d.space()
+		ok := d.array(func() bool {
 			v, ok := d.value(depth + 1)
-			if !ok {
-				return nil, false
-			}
 			list = append(list, v)
-			d.space()
-			if d.byte(']') {
-				return list, true
-			}
-			if !d.byte(',') {
-				return nil, false
-			}
-		}
+			return ok
+		})
+		return list, ok
 	case c == '"':
-		return d.plainString()
+		return d.str()
 	case c == 't' && d.literal("true"):
 		return true, true
 	case c == 'f' && d.literal("false"):
@@ -221,27 +239,104 @@ func (d *decoder) value(depth int) (any, bool) {
 	return nil, false
 }
 
+// skip reads any JSON value as value does, building nothing.
+func (d *decoder) skip(depth int) bool {
+	if depth > maxDepth || d.i >= len(d.b) {
+		return false
+	}
+	switch c := d.b[d.i]; {
+	case c == '{':
+		return d.object(func(string) bool { return d.skip(depth + 1) })
+	case c == '[':
+		return d.array(func() bool { return d.skip(depth + 1) })
+	case c == '"':
+		_, ok := d.str()
+		return ok
+	case c == '-' || c >= '0' && c <= '9':
+		_, ok := d.number()
+		return ok
+	}
+	return d.literal("true") || d.literal("false") || d.literal("null")
+}
+
+// object reads an object, calling member to read each member's value.
+func (d *decoder) object(member func(key string) bool) bool {
+	if !d.byte('{') {
+		return false
+	}
+	d.space()
+	if d.byte('}') {
+		return true
+	}
+	for {
+		d.space()
+		key, ok := d.str()
+		if !ok {
+			return false
+		}
+		d.space()
+		if !d.byte(':') {
+			return false
+		}
+		d.space()
+		if !member(key) {
+			return false
+		}
+		d.space()
+		if d.byte('}') {
+			return true
+		}
+		if !d.byte(',') {
+			return false
+		}
+	}
+}
+
+// array reads an array, calling element to read each element.
+func (d *decoder) array(element func() bool) bool {
+	if !d.byte('[') {
+		return false
+	}
+	d.space()
+	if d.byte(']') {
+		return true
+	}
+	for {
+		d.space()
+		if !element() {
+			return false
+		}
+		d.space()
+		if d.byte(']') {
+			return true
+		}
+		if !d.byte(',') {
+			return false
+		}
+	}
+}
+
 // number reads a JSON number, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
-func (d *decoder) number() (any, bool) {
+func (d *decoder) number() (json.Number, bool) {
 	start := d.i
 	d.byte('-')
 	switch {
 	case d.byte('0'):
 	case d.digits() == 0:
-		return nil, false
+		return "", false
 	}
 	if d.byte('.') && d.digits() == 0 {
-		return nil, false
+		return "", false
 	}
 	if d.byte('e') || d.byte('E') {
 		if !d.byte('+') {
 			d.byte('-')
 		}
 		if d.digits() == 0 {
-			return nil, false
+			return "", false
 		}
 	}
-	return json.Number(d.b[start:d.i]), true
+	return json.Number(d.s[start:d.i]), true
 }
 
 func (d *decoder) digits() int {

@@ -1,9 +1,7 @@
 package gqlhttp
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"mime"
@@ -31,8 +29,9 @@ import (
 //
 // It does what gqlgen's POST transport and executor would, in the same
 // order and with the same functions, and nothing it is not sure of:
-//   - it decodes the body as gqlgen's transport does (encoding/json, numbers
-//     as json.Number, into the same four members);
+//   - it reads the body as gqlgen's transport does (encoding/json, numbers
+//     as json.Number, into the same four members: decode.go, which declines
+//     what it cannot read so);
 //   - it takes the document only from gqlgen's parsed-query cache, which
 //     holds only documents that parsed and passed validation, so the first
 //     request of a document always goes through gqlgen;
@@ -74,15 +73,6 @@ type DirectObserver interface {
 	ObserveDirectOperation(ctx context.Context)
 }
 
-// params is what gqlgen's POST transport decodes a body into
-// (graphql.RawParams' JSON members).
-type params struct {
-	Query         string         `json:"query"`
-	OperationName string         `json:"operationName"`
-	Variables     map[string]any `json:"variables"`
-	Extensions    map[string]any `json:"extensions"`
-}
-
 // post is gqlgen's POST transport, whose Supports the entry asks first.
 var post = transport.POST{}
 
@@ -105,44 +95,31 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	}()
 	start := time.Now()
 	// Whether the entry takes the request depends on its query and
-	// operation name alone, which peekOperation finds without decoding
-	// the rest: a body it declines (a mutation, a first request, any
-	// other query) is scanned, not decoded twice.
-	query, name, ok := peekOperation(body)
-	if !ok || len(query) > e.policy.limits.MaxQueryBytes {
+	// operation name alone: the variables are decoded only then.
+	p, ok := readParams(body)
+	if !ok || p.extensions || len(p.query) > e.policy.limits.MaxQueryBytes {
 		return false
 	}
-	doc, ok := e.queries.Get(ctx, query)
+	doc, ok := e.queries.Get(ctx, p.query)
 	if !ok {
 		return false
 	}
-	op := doc.Operations.ForName(name)
+	op := doc.Operations.ForName(p.name)
 	if op == nil || !entitiesOnly(op) {
 		return false
 	}
-	var p params
-	if !decodeParams(body, &p) {
-		p = params{}
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if dec.Decode(&p) != nil {
-			return false
-		}
-	}
-	// What gqlgen decodes must be what was peeked (a key written twice, or
-	// in other letters, which encoding/json matches too, may make it
-	// otherwise).
-	if len(p.Extensions) > 0 || p.Query != query || p.OperationName != name {
+	given, ok := p.decodeVariables()
+	if !ok {
 		return false
 	}
-	vars, ok := representationVariables(op, p.Variables)
+	vars, ok := representationVariables(op, given)
 	if !ok {
 		return false
 	}
 	opCtx := &graphql.OperationContext{
-		RawQuery:      p.Query,
+		RawQuery:      p.query,
 		Variables:     vars,
-		OperationName: p.OperationName,
+		OperationName: p.name,
 		Doc:           doc,
 		Headers:       r.Header,
 		Operation:     op,
@@ -231,131 +208,6 @@ func representationVariables(op *ast.OperationDefinition, given map[string]any) 
 		vars[v.Variable] = list
 	}
 	return vars, true
-}
-
-// peekOperation returns a request body's "query" and "operationName"
-// members, reading the body's top-level object and skipping every other
-// member's value unread. It reports false for anything else than an object
-// with a string query (an operation name that is not a string or null,
-// malformed JSON it notices): the entry then declines. It does not check
-// the rest of the JSON, which the decoder then does.
-func peekOperation(b []byte) (query, name string, ok bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return "", "", false
-	}
-	i++
-	haveQuery := false
-	for {
-		i = skipSpace(b, i)
-		if i < len(b) && b[i] == '}' {
-			return query, name, haveQuery
-		}
-		end := stringEnd(b, i)
-		if end < 0 {
-			return "", "", false
-		}
-		key := b[i:end]
-		if i = skipSpace(b, end); i >= len(b) || b[i] != ':' {
-			return "", "", false
-		}
-		i = skipSpace(b, i+1)
-		switch string(key) {
-		case `"query"`, `"operationName"`:
-			var v *string
-			if end = stringEnd(b, i); end < 0 {
-				if string(key) == `"query"` || !bytes.HasPrefix(b[i:], []byte("null")) {
-					return "", "", false
-				}
-				end = i + len("null")
-			} else if tok := b[i+1 : end-1]; bytes.IndexByte(tok, '\\') < 0 {
-				s := string(tok) // nothing to unescape
-				v = &s
-			} else if json.Unmarshal(b[i:end], &v) != nil {
-				return "", "", false
-			}
-			if string(key) == `"query"` {
-				query, haveQuery = *v, true
-			} else if v != nil {
-				name = *v
-			} else {
-				name = ""
-			}
-		default:
-			if end = valueEnd(b, i); end < 0 {
-				return "", "", false
-			}
-		}
-		i = skipSpace(b, end)
-		if i < len(b) && b[i] == ',' {
-			i++
-			continue
-		}
-		if i < len(b) && b[i] == '}' {
-			return query, name, haveQuery
-		}
-		return "", "", false
-	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index after the JSON string starting at b[i], or
-// -1.
-func stringEnd(b []byte, i int) int {
-	if i >= len(b) || b[i] != '"' {
-		return -1
-	}
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return -1
-}
-
-// valueEnd returns the index after the JSON value starting at b[i], or -1,
-// finding where it ends without checking it.
-func valueEnd(b []byte, i int) int {
-	depth := 0
-	for i < len(b) {
-		switch b[i] {
-		case '"':
-			if i = stringEnd(b, i); i < 0 {
-				return -1
-			}
-			if depth == 0 {
-				return i
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return i
-			}
-			if depth--; depth == 0 {
-				return i + 1
-			}
-		case ',', ' ', '\t', '\n', '\r':
-			if depth == 0 {
-				return i
-			}
-		}
-		i++
-	}
-	if depth == 0 {
-		return i
-	}
-	return -1
 }
 
 // responseContentType is the Content-Type gqlgen's POST transport answers
