@@ -60,48 +60,49 @@ func (e *Entities) serve(ctx context.Context, field graphql.CollectedField) (out
 // prefetch and writes the response's data, the root object. It reports
 // false, having written nothing anywhere, when any of the fields would need
 // gqlgen, whose executor then answers the operation from the start (what
-// was loaded stays in the request's loaders). The caller observes the
-// answer (ObserveAnswered) once it sends it. The caller has done what
+// was loaded stays in the request's loaders). It returns how many
+// _entities calls it answered, which the caller observes (ObserveAnswered)
+// once it sends the answer. The caller has done what
 // gqlgen does first: parsing, validation, the variables' coercion, the
 // operation's checks (internal/gqlhttp's direct entry).
-func (e *Entities) AnswerOperation(ctx context.Context, opCtx *graphql.OperationContext) (data []byte, ok bool) {
+func (e *Entities) AnswerOperation(ctx context.Context, opCtx *graphql.OperationContext) (data []byte, calls int, ok bool) {
 	if e.NoDirectPath || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
-		return nil, false
+		return nil, 0, false
 	}
 	defer e.recoverDirect(ctx, &ok)
 	chooseCarouselColumns(ctx, opCtx)
 	ctx = prefetchOperation(ctx, opCtx, e.MaxRepresentations)
 	fields := graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, implementorsOf["Query"])
 	if len(fields) == 0 {
-		return nil, false
+		return nil, 0, false
 	}
 	w := newDirectWriter(ctx)
 	w.buf.WriteByte('{')
 	for i, f := range fields {
 		if f.Name != "_entities" {
-			return nil, false
+			return nil, 0, false
 		}
 		if i > 0 {
 			w.buf.WriteByte(',')
 		}
 		w.member(f.Alias)
 		if !e.write(w, f) {
-			return nil, false
+			return nil, 0, false
 		}
 	}
 	w.buf.WriteByte('}')
-	return w.buf.Bytes(), true
+	return w.buf.Bytes(), len(fields), true
 }
 
-// ObserveAnswered tells the Observer that the direct path answered the
-// operation's _entities calls, once its answer is certain to be sent:
-// AnswerOperation does not, so that an answer the caller then declines is
-// not counted twice.
-func (e *Entities) ObserveAnswered(ctx context.Context, opCtx *graphql.OperationContext) {
+// ObserveAnswered tells the Observer that the direct path answered calls
+// _entities calls, once its answer is certain to be sent: AnswerOperation
+// does not, so that an answer the caller then declines is not counted
+// twice.
+func (e *Entities) ObserveAnswered(ctx context.Context, calls int) {
 	if e.Observer == nil {
 		return
 	}
-	for range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, implementorsOf["Query"]) {
+	for range calls {
 		e.Observer.ObserveEntities(ctx, true)
 	}
 }

@@ -28,29 +28,32 @@ func TestDirectPathPanicFallsBack(t *testing.T) {
 	}
 }
 
-// TestCardFieldsInSchema: cardFields, the fields store.CardColumns fills,
-// names types and fields the schema has, so a renamed field cannot leave a
-// carousel read with too few columns; and every object field it names
-// holds a type it lists, so a card's fields are complete all the way down.
+// TestCardFieldsInSchema: cardFields and keyFields, the fields
+// store.CardColumns and store.KeyColumns fill, name types and fields the
+// schema has, so a renamed field cannot leave a carousel read with too few
+// columns; and every object field they name holds a type they list, so
+// their fields are complete all the way down.
 func TestCardFieldsInSchema(t *testing.T) {
 	schema := NewExecutableSchema(Config{}).Schema()
-	for typ, fields := range cardFields {
-		def := schema.Types[typ]
-		if def == nil {
-			t.Errorf("cardFields names the type %s, which the schema lacks", typ)
-			continue
-		}
-		for _, name := range fields {
-			if name == "__typename" {
+	for list, byType := range map[string]map[string][]string{"cardFields": cardFields, "keyFields": keyFields} {
+		for typ, fields := range byType {
+			def := schema.Types[typ]
+			if def == nil {
+				t.Errorf("%s names the type %s, which the schema lacks", list, typ)
 				continue
 			}
-			f := def.Fields.ForName(name)
-			if f == nil {
-				t.Errorf("cardFields names %s.%s, which the schema lacks", typ, name)
-				continue
-			}
-			if child := schema.Types[f.Type.Name()]; child.Kind == ast.Object && cardFields[child.Name] == nil {
-				t.Errorf("cardFields names %s.%s, of type %s, and no field of %s", typ, name, child.Name, child.Name)
+			for _, name := range fields {
+				if name == "__typename" {
+					continue
+				}
+				f := def.Fields.ForName(name)
+				if f == nil {
+					t.Errorf("%s names %s.%s, which the schema lacks", list, typ, name)
+					continue
+				}
+				if child := schema.Types[f.Type.Name()]; child.Kind == ast.Object && byType[child.Name] == nil {
+					t.Errorf("%s names %s.%s, of type %s, and no field of %s", list, typ, name, child.Name, child.Name)
+				}
 			}
 		}
 	}

@@ -130,7 +130,7 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	if e.policy.MutateOperationContext(ctx, opCtx) != nil || ctx.Err() != nil {
 		return false
 	}
-	data, ok := e.entities.AnswerOperation(ctx, opCtx)
+	data, calls, ok := e.entities.AnswerOperation(ctx, opCtx)
 	// gqlgen's executor gives no response when the request's time ran out,
 	// or its client went away, during the prefetch (keepResponse answers
 	// for it); gqlgen answers that from the start.
@@ -144,7 +144,7 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 		next = func(ctx context.Context) *graphql.Response { return mw(ctx, inner) }
 	}
 	committed = true
-	e.entities.ObserveAnswered(ctx, opCtx)
+	e.entities.ObserveAnswered(ctx, calls)
 	resp := next(ctx)
 	if e.observer != nil {
 		e.observer.ObserveDirectOperation(ctx)
