@@ -270,6 +270,17 @@ function gatewayTests(gw) {
     }
   });
 
+  test("the gateway's entity requests are answered by the direct entry once their documents are known", TEST_TIMEOUT, async (t) => {
+    const tweets = social.setTimeline(12);
+    await runTimeline(ISSUE_TIMELINE, tweets.length, tweets); // the subgraph parses the gateway's documents
+    const before = await shop.directOperations();
+    const { fetches } = await runTimeline(ISSUE_TIMELINE, tweets.length, tweets);
+    const requests = shopFetches(fetches).length;
+    const direct = (await shop.directOperations()) - before;
+    t.diagnostic(`${requests} requests to the shop subgraph, ${direct} answered by the direct entry`);
+    assert.equal(direct, requests, `the direct entry answered ${direct} of the ${requests} requests the gateway sent again`);
+  });
+
   test("issue 14's timeline: the plan the shop subgraph receives is the one docs/gateway.md shows", TEST_TIMEOUT, async (t) => {
     const tweets = social.setTimeline(12);
     const { fetches, statements } = await runTimeline(ISSUE_TIMELINE, tweets.length, tweets);

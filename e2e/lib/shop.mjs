@@ -137,6 +137,10 @@ export async function startShop({ data = [], seed = 'none', env = {} } = {}) {
       entitiesCalls(path) {
         return metric('shop_entities_calls_total', `path="${path}"`);
       },
+      /** directOperations returns shop_graphql_direct_operations_total: operations the direct entry answered without gqlgen. */
+      directOperations() {
+        return metric('shop_graphql_direct_operations_total');
+      },
       /** post sends a GraphQL request straight to the subgraph. */
       async post(query, variables, headers = {}) {
         const res = await fetch(`${base}/query`, {
