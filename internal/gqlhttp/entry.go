@@ -2,7 +2,6 @@ package gqlhttp
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -149,20 +148,8 @@ func (e *entry) serve(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	if e.observer != nil {
 		e.observer.ObserveDirectOperation(ctx)
 	}
-	parts, err := responseParts(resp)
-	if err != nil {
-		panic(fmt.Errorf("unable to marshal the response: %w", err)) // as gqlgen's transports
-	}
 	w.Header().Set("Content-Type", responseContentType(r.Header.Get("Accept")))
-	if e.cache.setCacheHeaders(w, r, policy, resp, parts, e.vary) {
-		w.WriteHeader(http.StatusNotModified)
-		return true
-	}
-	for _, part := range parts {
-		if _, err := w.Write(part); err != nil {
-			break
-		}
-	}
+	writeResponse(w, r, e.cache, policy, e.vary, resp) // a client gone: nothing to do
 	return true
 }
 

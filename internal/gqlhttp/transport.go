@@ -88,23 +88,33 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	}
 	resp := w.kept
 	w.kept = nil
+	if err := writeResponse(w.ResponseWriter, w.req, w.cache, cachecontrol.From(w.req.Context()), w.vary, resp); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// writeResponse writes an operation's response, with its cache headers
+// (cachecontrol.go) and 304 for a GET whose If-None-Match matches: the
+// direct entry's and, through responseWriter, gqlgen's transports'.
+func writeResponse(w http.ResponseWriter, r *http.Request, cache CacheOptions, policy *cachecontrol.Policy, vary []string, resp *graphql.Response) error {
 	parts, err := responseParts(resp)
 	if err != nil {
 		// What gqlgen's transports do when the response cannot be
 		// marshalled; the handler's recovery answers 500.
 		panic(fmt.Errorf("unable to marshal the response: %w", err))
 	}
-	if w.cache.setCacheHeaders(w.ResponseWriter, w.req, cachecontrol.From(w.req.Context()), resp, parts, w.vary) {
-		w.ResponseWriter.WriteHeader(http.StatusNotModified)
-		return len(b), nil
+	if cache.setCacheHeaders(w, r, policy, resp, parts, vary) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
 	}
 	// Three writes, so that the data is not copied once more.
 	for _, part := range parts {
-		if _, err := w.ResponseWriter.Write(part); err != nil {
-			return 0, err
+		if _, err := w.Write(part); err != nil {
+			return err
 		}
 	}
-	return len(b), nil
+	return nil
 }
 
 // Unwrap lets http.ResponseController reach the server's writer.
