@@ -401,45 +401,46 @@ func fieldsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, typ str
 // loads anything, and a carousel read with more columns serves one that
 // needs fewer as well.
 func chooseCarouselColumns(ctx context.Context, opCtx *graphql.OperationContext) {
-	switch {
-	case carouselsWithin(opCtx, opCtx.Operation.SelectionSet, keyFields, map[string]bool{}):
-		loaders.For(ctx).UseColumns(store.KeyColumns)
-	case carouselsWithin(opCtx, opCtx.Operation.SelectionSet, cardFields, map[string]bool{}):
-		loaders.For(ctx).UseColumns(store.CardColumns)
+	if cols := carouselColumns(opCtx, opCtx.Operation.SelectionSet, store.KeyColumns, map[string]bool{}); cols != store.AllColumns {
+		loaders.For(ctx).UseColumns(cols)
 	}
 }
 
-// carouselsWithin reports whether every Shop.featuredProducts field in sel,
-// at any depth and through fragments, selects only fields (by type). It
-// reads the document as written (@skip and @include aside), so it may
-// choose more columns where a skipped field alone needed them; never the
-// reverse.
-func carouselsWithin(opCtx *graphql.OperationContext, sel ast.SelectionSet, fields map[string][]string, spread map[string]bool) bool {
+// carouselColumns returns the fewest columns, from cols up (store.KeyColumns,
+// then CardColumns, then AllColumns), that serve every Shop.featuredProducts
+// field in sel, at any depth and through fragments. It reads the document
+// as written (@skip and @include aside), so it may choose more columns where
+// a skipped field alone needed them; never fewer.
+func carouselColumns(opCtx *graphql.OperationContext, sel ast.SelectionSet, cols store.ProductColumns, spread map[string]bool) store.ProductColumns {
 	for _, s := range sel {
+		if cols == store.AllColumns {
+			return cols
+		}
 		switch s := s.(type) {
 		case *ast.Field:
-			if s.Name == "featuredProducts" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "Shop" &&
-				!fieldsWithin(opCtx, s.SelectionSet, "Product", fields) {
-				return false
+			if s.Name == "featuredProducts" && s.ObjectDefinition != nil && s.ObjectDefinition.Name == "Shop" {
+				if cols == store.KeyColumns && !fieldsWithin(opCtx, s.SelectionSet, "Product", keyFields) {
+					cols = store.CardColumns
+				}
+				if cols == store.CardColumns && !fieldsWithin(opCtx, s.SelectionSet, "Product", cardFields) {
+					return store.AllColumns
+				}
 			}
-			if !carouselsWithin(opCtx, s.SelectionSet, fields, spread) {
-				return false
-			}
+			cols = carouselColumns(opCtx, s.SelectionSet, cols, spread)
 		case *ast.InlineFragment:
-			if !carouselsWithin(opCtx, s.SelectionSet, fields, spread) {
-				return false
-			}
+			cols = carouselColumns(opCtx, s.SelectionSet, cols, spread)
 		case *ast.FragmentSpread:
 			if spread[s.Name] {
 				continue
 			}
 			spread[s.Name] = true
-			if s.Definition == nil || !carouselsWithin(opCtx, s.Definition.SelectionSet, fields, spread) {
-				return false
+			if s.Definition == nil {
+				return store.AllColumns
 			}
+			cols = carouselColumns(opCtx, s.Definition.SelectionSet, cols, spread)
 		}
 	}
-	return true
+	return cols
 }
 
 // IntValue reads an Int argument as gqlparser or the variables JSON hold it.
