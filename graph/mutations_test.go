@@ -883,3 +883,62 @@ func TestMutationPayloadReadsFresh(t *testing.T) {
 		t.Errorf("got %s %+v\nwant %s", r.Data, r.Errors, want)
 	}
 }
+
+// TestCarouselKeysAfterWrites: a carousel asked only for its products' ids
+// is served from the keys its shop's row keeps; after a mutation changed
+// the carousel, the payload and every later request show the change. The
+// payload's shop is the row the write returned, which does not carry the
+// keys, so the carousel is read by its statement.
+func TestCarouselKeysAfterWrites(t *testing.T) {
+	s := newHS256Server(t)
+	tok := graphtest.Token(t, "2001")
+	shop := s.myShop(t, tok)
+	id := ids(shop)
+	keysOf := func(nodes []struct{ ID, Sku string }) []string {
+		out := []string{}
+		for _, n := range nodes {
+			out = append(out, n.ID)
+		}
+		return out
+	}
+	entityKeys := func() []string {
+		t.Helper()
+		var got struct {
+			Entities []struct {
+				Shop struct{ FeaturedProducts []struct{ ID, Sku string } }
+			} `json:"_entities"`
+		}
+		s.data(t, "", `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Profile { shop { featuredProducts { id } } } } }`,
+			map[string]any{"reps": []any{graphtest.ProfileRep("2001")}}, &got)
+		return keysOf(got.Entities[0].Shop.FeaturedProducts)
+	}
+	const setKeys = `mutation($shopId: ID!, $ids: [ID!]!) { setFeaturedProducts(shopId: $shopId, productIds: $ids) { shop { featuredProducts { id } } userErrors { field message code } } }`
+	p := s.ok(t, tok, setKeys, map[string]any{"shopId": shop.ID, "ids": []string{id["A6"], id["A1"], id["A7"]}})
+	want := []string{id["A6"], id["A1"], id["A7"]}
+	if got := keysOf(p.Shop.FeaturedProducts); !cmp.Equal(got, want) {
+		t.Errorf("setFeaturedProducts' payload: %v, want %v", got, want)
+	}
+	if got := entityKeys(); !cmp.Equal(got, want) {
+		t.Errorf("after setFeaturedProducts: %v, want %v", got, want)
+	}
+	var upd map[string]struct {
+		Product struct {
+			Shop struct{ FeaturedProducts []struct{ ID, Sku string } }
+		}
+	}
+	s.data(t, tok, `mutation($input: UpdateProductInput!) { updateProduct(input: $input) { product { shop { featuredProducts { id } } } } }`,
+		map[string]any{"input": map[string]any{"id": id["A1"], "availability": "OUT_OF_STOCK"}}, &upd)
+	want = []string{id["A6"], id["A7"]}
+	if got := keysOf(upd["updateProduct"].Product.Shop.FeaturedProducts); !cmp.Equal(got, want) {
+		t.Errorf("updateProduct's payload, A1 out of stock: %v, want %v", got, want)
+	}
+	if got := entityKeys(); !cmp.Equal(got, want) {
+		t.Errorf("after A1 went out of stock: %v, want %v", got, want)
+	}
+	if p := s.ok(t, tok, deleteProduct, map[string]any{"id": id["A6"]}); p.DeletedProductID == nil {
+		t.Fatal("A6 not deleted")
+	}
+	if got, want := entityKeys(), []string{id["A7"]}; !cmp.Equal(got, want) {
+		t.Errorf("after deleting A6: %v, want %v", got, want)
+	}
+}

@@ -64,13 +64,45 @@ func productsByID(st *store.Store) dataloader.BatchFunc[int64, *store.ProductWit
 	}
 }
 
-func featuredProducts(st *store.Store, cols func() store.ProductColumns) dataloader.BatchFunc[int64, []store.FeaturedProduct] {
+// featuredProducts reads the carousels with the columns cols returns. Only
+// their keys asked for (store.KeyColumns), a shop whose row the request has
+// read already (kept) is served from the keys its row keeps: a carousel
+// asked for beside its shop costs no statement of its own, and one runs only
+// for the other shops.
+func featuredProducts(st *store.Store, cols func() store.ProductColumns, kept func(context.Context, int64) ([]store.FeaturedProduct, bool, error)) dataloader.BatchFunc[int64, []store.FeaturedProduct] {
 	return func(ctx context.Context, shopIDs []int64) []*dataloader.Result[[]store.FeaturedProduct] {
-		rows, err := st.FeaturedProductsByShopIDs(ctx, shopIDs, cols())
-		if err != nil {
-			return failAll[int64, []store.FeaturedProduct](shopIDs, err)
+		c := cols()
+		var out []*dataloader.Result[[]store.FeaturedProduct]
+		read := shopIDs
+		if c == store.KeyColumns {
+			out = make([]*dataloader.Result[[]store.FeaturedProduct], len(shopIDs))
+			read = nil
+			for i, id := range shopIDs {
+				if keys, ok, err := kept(ctx, id); ok {
+					out[i] = &dataloader.Result[[]store.FeaturedProduct]{Data: keys, Error: err}
+				} else {
+					read = append(read, id)
+				}
+			}
+			if len(read) == 0 {
+				return out
+			}
 		}
-		return groupByShop(shopIDs, rows, func(f *store.FeaturedProduct) int64 { return f.ShopID })
+		var results []*dataloader.Result[[]store.FeaturedProduct]
+		if rows, err := st.FeaturedProductsByShopIDs(ctx, read, c); err != nil {
+			results = failAll[int64, []store.FeaturedProduct](read, err)
+		} else {
+			results = groupByShop(read, rows, func(f *store.FeaturedProduct) int64 { return f.ShopID })
+		}
+		if out == nil {
+			return results
+		}
+		for i := range out { // the read shops' results, in order, fill the gaps
+			if out[i] == nil {
+				out[i], results = results[0], results[1:]
+			}
+		}
+		return out
 	}
 }
 

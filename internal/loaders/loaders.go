@@ -149,7 +149,8 @@ type Loaders struct {
 	ShopByID *Loader[int64, *store.Shop]
 	// FeaturedProducts loads a shop's carousel: purchasable featured
 	// products in position order, with every column, or only those
-	// UseColumns chose.
+	// UseColumns chose. Only the keys chosen, a shop ShopByID holds is
+	// served from its row, with no statement.
 	FeaturedProducts *Loader[int64, []store.FeaturedProduct]
 	// ProductByID loads a product with its shop's status and owner, nil when unknown.
 	ProductByID *Loader[int64, *store.ProductWithShop]
@@ -176,6 +177,18 @@ func (l *Loaders) UseColumns(cols store.ProductColumns) { l.columns.Store(int32(
 
 func (l *Loaders) carouselColumns() store.ProductColumns {
 	return store.ProductColumns(l.columns.Load())
+}
+
+// keptCarousel returns the keys of a shop's carousel as the shop's row
+// keeps them (store.Shop.Carousel), when ShopByID holds the row, read by
+// this request: ok is false when it does not, or holds a row a write
+// returned, which does not carry them.
+func (l *Loaders) keptCarousel(ctx context.Context, shopID int64) (keys []store.FeaturedProduct, ok bool, err error) {
+	s, cached, err := l.ShopByID.Cached(ctx, shopID)
+	if !cached || err != nil || s == nil {
+		return nil, false, nil
+	}
+	return s.Carousel.Products(shopID)
 }
 
 // Source is what each request's loaders are made of: the store, the
@@ -222,7 +235,7 @@ func (src *Source) New() *Loaders {
 	l.ProductCount = newLoader(l, src.productCount)
 	l.EventCounts = newLoader(l, src.eventCounts)
 	// The columns are the request's (UseColumns).
-	l.FeaturedProducts = newLoader(l, observed(src.obs, "featured_products", featuredProducts(src.st, l.carouselColumns)))
+	l.FeaturedProducts = newLoader(l, observed(src.obs, "featured_products", featuredProducts(src.st, l.carouselColumns, l.keptCarousel)))
 	// A shop loaded by its owner is also known by its id: Product.shop under
 	// a carousel or a catalogue page then finds it cached.
 	l.ShopByOwner = newLoader(l, observed(src.obs, "shop_by_owner", func(ctx context.Context, owners []string) []*dataloader.Result[*store.Shop] {

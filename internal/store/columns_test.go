@@ -95,15 +95,15 @@ func TestColumnGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const columns = `id, owner_id, name, description, store_url, status, created_at, updated_at`
+	const columns = `id, owner_id, name, description, store_url, status, created_at, updated_at, featured_keys`
 	shops, err := st.ReadShops(ctx, `SELECT `+columns+` FROM shops`)
 	if err != nil || len(shops) != 1 || shops[0].Name != "Acme" {
 		t.Fatalf("the scan's own columns: %+v, %v", shops, err)
 	}
 	for name, cols := range map[string]string{
 		"one more":  columns + `, id AS extra`,
-		"one fewer": strings.TrimSuffix(columns, `, updated_at`),
-		"swapped":   `id, name, owner_id, description, store_url, status, created_at, updated_at`,
+		"one fewer": strings.TrimSuffix(columns, `, featured_keys`),
+		"swapped":   `id, name, owner_id, description, store_url, status, created_at, updated_at, featured_keys`,
 	} {
 		_, err := st.ReadShops(ctx, `SELECT `+cols+` FROM shops`)
 		if err == nil || !strings.Contains(err.Error(), "its scan reads") {

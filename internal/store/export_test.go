@@ -77,12 +77,12 @@ func (s *Store) HotStatements(shopIDs, productIDs []int64, owners []string) (map
 func (s *Store) Primary() *sqlx.DB { return s.read }
 
 // ReadShops runs q, a statement of the test's own, through the read path's
-// scan of shops (queryRead and scanShop), for the test of the column guard.
+// scan of shops (queryRead and scanShopRead), for the test of the column guard.
 func (s *Store) ReadShops(ctx context.Context, q string, args ...any) ([]Shop, error) {
 	var shops []Shop
-	err := s.queryRead(ctx, "test_shops", q, args, shopScanned, func(r *row) {
+	err := s.queryRead(ctx, "test_shops", q, args, shopReadScanned, func(r *row) {
 		shops = append(shops, Shop{})
-		scanShop(r, &shops[len(shops)-1])
+		scanShopRead(r, &shops[len(shops)-1])
 	})
 	return shops, err
 }

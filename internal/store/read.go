@@ -13,6 +13,10 @@ import (
 
 const shopColumns = `id, owner_id, name, description, store_url, status, created_at, updated_at`
 
+// shopReadColumns are what reads of shops select: shopColumns and the
+// carousel's keys (Shop.Carousel), which writes do not return.
+const shopReadColumns = shopColumns + `, featured_keys`
+
 const productColumns = `id, shop_id, sku, title, description, url, image_url, image_alt_text,
 	image_width, image_height, currency, price_minor, compare_at_minor, availability,
 	condition, brand, created_at, updated_at`
@@ -31,15 +35,15 @@ func (s *Store) ShopsByOwnerIDs(ctx context.Context, ownerIDs []string) ([]Shop,
 	if len(ownerIDs) == 0 {
 		return nil, nil
 	}
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE owner_id IN (?)`
+	const q = `SELECT ` + shopReadColumns + ` FROM shops WHERE owner_id IN (?)`
 	query, args, err := s.in(q, ownerIDs)
 	if err != nil {
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
 	}
 	shops := make([]Shop, 0, len(ownerIDs))
-	err = s.queryRead(ctx, "shops_by_owner_ids", query, args, shopScanned, func(r *row) {
+	err = s.queryRead(ctx, "shops_by_owner_ids", query, args, shopReadScanned, func(r *row) {
 		shops = append(shops, Shop{})
-		scanShop(r, &shops[len(shops)-1])
+		scanShopRead(r, &shops[len(shops)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shops by owner ids: %w", err)
@@ -53,15 +57,15 @@ func (s *Store) ShopsByIDs(ctx context.Context, ids []int64) ([]Shop, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE id IN (?)`
+	const q = `SELECT ` + shopReadColumns + ` FROM shops WHERE id IN (?)`
 	query, args, err := s.in(q, ids)
 	if err != nil {
 		return nil, fmt.Errorf("shops by ids: %w", err)
 	}
 	shops := make([]Shop, 0, len(ids))
-	err = s.queryRead(ctx, "shops_by_ids", query, args, shopScanned, func(r *row) {
+	err = s.queryRead(ctx, "shops_by_ids", query, args, shopReadScanned, func(r *row) {
 		shops = append(shops, Shop{})
-		scanShop(r, &shops[len(shops)-1])
+		scanShopRead(r, &shops[len(shops)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("shops by ids: %w", err)
@@ -223,11 +227,11 @@ func (s *Store) ProductCountsByShopIDs(ctx context.Context, shopIDs []int64) (ma
 // ActiveShops returns up to limit active shops with an id greater than
 // afterID, oldest first.
 func (s *Store) ActiveShops(ctx context.Context, afterID int64, limit int) ([]Shop, error) {
-	const q = `SELECT ` + shopColumns + ` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`
+	const q = `SELECT ` + shopReadColumns + ` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`
 	shops := make([]Shop, 0, limit)
-	err := s.queryRead(ctx, "active_shops", q, []any{StatusActive, afterID, limit}, shopScanned, func(r *row) {
+	err := s.queryRead(ctx, "active_shops", q, []any{StatusActive, afterID, limit}, shopReadScanned, func(r *row) {
 		shops = append(shops, Shop{})
-		scanShop(r, &shops[len(shops)-1])
+		scanShopRead(r, &shops[len(shops)-1])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("active shops: %w", err)
@@ -433,14 +437,15 @@ func (r *row) optStr(i int) *string {
 	return &s
 }
 
-// shopScanned is what scanShop reads: shopColumns.
-var shopScanned = []string{"id", "owner_id", "name", "description", "store_url", "status", "created_at", "updated_at"}
+// shopReadScanned is what scanShopRead reads: shopReadColumns.
+var shopReadScanned = []string{"id", "owner_id", "name", "description", "store_url", "status", "created_at", "updated_at", "featured_keys"}
 
-// scanShop reads shopColumns.
-func scanShop(r *row, s *Shop) {
+// scanShopRead reads shopReadColumns.
+func scanShopRead(r *row, s *Shop) {
 	*s = Shop{
 		ID: r.int64(0), OwnerID: r.str(1), Name: r.str(2), Description: r.optStr(3),
 		StoreURL: r.str(4), Status: r.str(5), CreatedAt: r.time(6), UpdatedAt: r.time(7),
+		Carousel: CarouselKeys{Read: true, Text: r.str(8)},
 	}
 }
 

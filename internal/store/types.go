@@ -1,6 +1,11 @@
 package store
 
-import "time"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Shop statuses, as stored and as named in the GraphQL schema.
 const (
@@ -25,6 +30,42 @@ type Shop struct {
 	Status      string    `db:"status"`
 	CreatedAt   time.Time `db:"created_at"`
 	UpdatedAt   time.Time `db:"updated_at"`
+	// Carousel is the carousel's keys as the shop's row keeps them, for a
+	// row a read returned (ShopsByOwnerIDs, ShopsByIDs, ActiveShops); a row
+	// a write returned leaves it unread.
+	Carousel CarouselKeys `db:"-"`
+}
+
+// CarouselKeys are a shop's carousel as its row keeps it (shops.featured_keys,
+// which the database's triggers keep: migrations/*/…_carousel_keys.sql): its
+// purchasable featured products' ids and positions, in position order, as
+// "id:position" pairs joined by commas, "" for an empty carousel.
+type CarouselKeys struct {
+	Read bool // the row was read with its keys
+	Text string
+}
+
+// Products returns the carousel as FeaturedProductsByShopIDs returns it
+// with KeyColumns: ID, ShopID and Position filled, in position order. ok is
+// false when the keys were not read; an error means the text is not what
+// the triggers write.
+func (k CarouselKeys) Products(shopID int64) (products []FeaturedProduct, ok bool, err error) {
+	if !k.Read {
+		return nil, false, nil
+	}
+	products = make([]FeaturedProduct, 0, 5)
+	for rest := k.Text; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, ",")
+		id, pos, found := strings.Cut(pair, ":")
+		n, err1 := strconv.ParseInt(id, 10, 64)
+		p, err2 := strconv.Atoi(pos)
+		if !found || err1 != nil || err2 != nil {
+			return nil, true, fmt.Errorf("shop %d: carousel keys %q: %q is not id:position", shopID, k.Text, pair)
+		}
+		products = append(products, FeaturedProduct{Product: Product{ID: n, ShopID: shopID}, Position: p})
+	}
+	return products, true, nil
 }
 
 // Product is a row of products. Money is in integer minor units of Currency.

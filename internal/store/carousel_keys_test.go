@@ -1,0 +1,240 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+		"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/shop-subgraph/shop/internal/store"
+	"github.com/shop-subgraph/shop/internal/storetest"
+)
+
+// availabilities are every availability a product can have; the last two
+// keep it out of the carousel.
+var availabilities = []string{"IN_STOCK", "AVAILABLE_FOR_ORDER", "PREORDER", store.AvailabilityOutOfStock, store.AvailabilityDiscontinued}
+
+// TestCarouselKeysKept: after any sequence of the store's writes (the
+// merchants' and the import's, committed or rolled back), every shop's row
+// carries the keys of its carousel, as the carousel's own statement reads
+// them. The database's triggers keep them, whichever write changed the
+// carousel: a featured list replaced, emptied or refilled; a featured
+// product made purchasable or not, or deleted; a shop deleted.
+func TestCarouselKeysKept(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			st := openStore(t)
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(seed, 14))
+			owners := []string{"1001", "1002", "1003"}
+			err := st.Write(ctx, func(tx *store.Tx) error {
+				for _, o := range owners {
+					if _, err := tx.CreateShop(ctx, store.ShopWrite{OwnerID: o, Name: "Shop " + o, StoreURL: "https://" + o + ".example"}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sku := 0
+			for step := range 120 {
+				op, err := randomWrite(ctx, st, rng, owners[rng.IntN(len(owners))], &sku)
+				if err != nil && !errors.Is(err, errRolledBack) {
+					t.Fatalf("step %d, %s: %v", step, op, err)
+				}
+				checkCarouselKeys(t, st, fmt.Sprintf("step %d, after %s", step, op))
+			}
+		})
+	}
+}
+
+var errRolledBack = errors.New("rolled back on purpose")
+
+// randomWrite makes one random write to owner's shop and says what it did.
+func randomWrite(ctx context.Context, st *store.Store, rng *rand.Rand, owner string, sku *int) (string, error) {
+	var op string
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		shop, err := tx.ShopByOwnerID(ctx, owner)
+		if err != nil {
+			return err
+		}
+		skus, err := tx.ShopSKUsByOwnerIDs(ctx, []string{owner})
+		if err != nil {
+			return err
+		}
+		products, err := tx.ProductsBySKU(ctx, shop.ID, skus[owner].SKUs)
+		if err != nil {
+			return err
+		}
+		pick := func() (store.Product, bool) {
+			if len(products) == 0 {
+				return store.Product{}, false
+			}
+			return products[rng.IntN(len(products))], true
+		}
+		write := func(p store.Product) store.ProductWrite {
+			w := product(p.SKU)
+			w.Availability = availabilities[rng.IntN(len(availabilities))]
+			return w
+		}
+		switch n := rng.IntN(10); {
+		case n < 2 || len(products) < 3:
+			*sku++
+			op = "create a product"
+			_, err = tx.CreateProduct(ctx, shop.ID, write(store.Product{SKU: fmt.Sprint("S", *sku)}))
+		case n < 4:
+			p, _ := pick()
+			op = "update a product's availability"
+			_, err = tx.UpdateProduct(ctx, p.ID, write(p))
+		case n < 5:
+			p, _ := pick()
+			op = "delete a product"
+			err = tx.DeleteProduct(ctx, p.ID)
+		case n < 7:
+			ids := make([]int64, 0, 5)
+			for _, i := range rng.Perm(len(products))[:min(len(products), rng.IntN(6))] {
+				ids = append(ids, products[i].ID)
+			}
+			op = fmt.Sprintf("feature %d products", len(ids))
+			if _, err = tx.TakeFeatured(ctx, shop.ID); err == nil {
+				_, err = tx.FeatureOwnProducts(ctx, shop.ID, ids)
+			}
+		case n < 8:
+			op = "replace the featured list by SKU, as the import does"
+			var feature []string
+			for _, i := range rng.Perm(len(products))[:min(len(products), 5)] {
+				feature = append(feature, products[i].SKU)
+			}
+			ws := make([]store.ProductWrite, len(products))
+			for i, p := range products {
+				ws[i] = write(p)
+			}
+			if err = tx.UpsertProducts(ctx, shop.ID, ws); err == nil {
+				err = tx.ReplaceFeaturedBySKU(ctx, shop.ID, feature)
+			}
+		default:
+			op = "change the carousel, then roll back"
+			if _, err = tx.TakeFeatured(ctx, shop.ID); err == nil {
+				err = errRolledBack
+			}
+		}
+		return err
+	})
+	return op, err
+}
+
+// checkCarouselKeys compares every shop's keys, as its row keeps them, with
+// what the carousel's statement reads.
+func checkCarouselKeys(t *testing.T, st *store.Store, when string) {
+	t.Helper()
+	ctx := context.Background()
+	shops, err := st.ActiveShops(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range shops {
+		fromRow, ok, err := s.Carousel.Products(s.ID)
+		if !ok || err != nil {
+			t.Fatalf("%s: shop %d's keys %+v: %v, %v", when, s.ID, s.Carousel, ok, err)
+		}
+		fromStatement, err := st.FeaturedProductsByShopIDs(ctx, []int64{s.ID}, store.KeyColumns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(fromStatement, fromRow); diff != "" {
+			t.Fatalf("%s: shop %d's row keeps %q; (-statement +row):\n%s", when, s.ID, s.Carousel.Text, diff)
+		}
+	}
+}
+
+// TestCarouselKeysConcurrentWriters: on PostgreSQL, two transactions that
+// change one carousel at once, neither locking the shop first (statements
+// of the test's own), leave keys that both changes made: the second one's
+// trigger waits for the first to commit, then reads the carousel afresh.
+func TestCarouselKeysConcurrentWriters(t *testing.T) {
+	if storetest.Backend() != "postgres" {
+		t.Skip("PostgreSQL only: SQLite runs one write transaction at a time")
+	}
+	st := openStore(t)
+	ctx := context.Background()
+	var shopID int64
+	var ids []int64
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		s, err := tx.CreateShop(ctx, store.ShopWrite{OwnerID: "1001", Name: "Acme", StoreURL: "https://a.example"})
+		if err != nil {
+			return err
+		}
+		shopID = s.ID
+		for _, sku := range []string{"A", "B", "C"} {
+			p, err := tx.CreateProduct(ctx, s.ID, product(sku))
+			if err != nil {
+				return err
+			}
+			ids = append(ids, p.ID)
+		}
+		return tx.ReplaceFeatured(ctx, s.ID, ids)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := pool(st)
+	begin := func() *sql.Tx {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	outOfStock := func(tx *sql.Tx, id int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE products SET availability = 'OUT_OF_STOCK' WHERE id = $1`, id)
+		return err
+	}
+	first, second := begin(), begin()
+	if err := outOfStock(first, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- outOfStock(second, ids[1]) }()
+	// The second transaction's trigger waits for the shop's row, which the
+	// first one's holds.
+	for {
+		var waiting int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE 'UPDATE products SET availability%'`).Scan(&waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the second update did not wait for the first transaction: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	shops, err := st.ShopsByIDs(ctx, []int64{shopID})
+	if err != nil || len(shops) != 1 {
+		t.Fatal(shops, err)
+	}
+	if want := fmt.Sprintf("%d:3", ids[2]); shops[0].Carousel.Text != want {
+		t.Errorf("keys after both products went out of stock: %q, want %q", shops[0].Carousel.Text, want)
+	}
+	checkCarouselKeys(t, st, "after both transactions")
+}
