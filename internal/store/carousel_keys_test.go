@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"

@@ -190,12 +190,18 @@ func TestMigrateFromOldSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := map[int64]store.CarouselKeys{}
+	keys := map[int64]string{}
 	for _, s := range shops {
-		keys[s.ID] = s.Carousel
+		products, ok, err := s.Carousel.Products(s.ID)
+		if !ok || err != nil {
+			t.Fatalf("shop %d's carousel keys %+v: %v, %v", s.ID, s.Carousel, ok, err)
+		}
+		for _, p := range products {
+			keys[s.ID] += fmt.Sprintf("%d@%d ", p.ID, p.Position)
+		}
 	}
-	if want := map[int64]store.CarouselKeys{1: {Read: true, Text: "4:1,1:2"}, 2: {Read: true, Text: "3:1"}}; !maps.Equal(keys, want) {
-		t.Errorf("carousel keys after migrating: %v, want %v", keys, want)
+	if want := map[int64]string{1: "4@1 1@2 ", 2: "3@1 "}; !maps.Equal(keys, want) {
+		t.Errorf("carousel keys after migrating (product@position): %v, want %v", keys, want)
 	}
 	if storetest.Backend() == "sqlite" {
 		rows, err := pool(st).QueryContext(ctx, `PRAGMA foreign_key_check`)

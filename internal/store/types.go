@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,8 +40,8 @@ type Shop struct {
 
 // CarouselKeys are a shop's carousel as its row keeps it (shops.featured_keys,
 // which the database's triggers keep: migrations/*/…_carousel_keys.sql): its
-// purchasable featured products' ids and positions, in position order, as
-// "id:position" pairs joined by commas, "" for an empty carousel.
+// purchasable featured products' ids and positions, as "id:position" pairs
+// joined by commas in any order, "" for an empty carousel.
 type CarouselKeys struct {
 	Read bool // the row was read with its keys
 	Text string
@@ -65,6 +67,7 @@ func (k CarouselKeys) Products(shopID int64) (products []FeaturedProduct, ok boo
 		}
 		products = append(products, FeaturedProduct{Product: Product{ID: n, ShopID: shopID}, Position: p})
 	}
+	slices.SortFunc(products, func(a, b FeaturedProduct) int { return cmp.Compare(a.Position, b.Position) })
 	return products, true, nil
 }
 
