@@ -64,45 +64,48 @@ func productsByID(st *store.Store) dataloader.BatchFunc[int64, *store.ProductWit
 	}
 }
 
-// featuredProducts reads the carousels with the columns cols returns. Only
-// their keys asked for (store.KeyColumns), a shop whose row the request has
-// read already (kept) is served from the keys its row keeps: a carousel
-// asked for beside its shop costs no statement of its own, and one runs only
-// for the other shops.
-func featuredProducts(st *store.Store, cols func() store.ProductColumns, kept func(context.Context, int64) ([]store.FeaturedProduct, bool, error)) dataloader.BatchFunc[int64, []store.FeaturedProduct] {
+// featuredProducts loads the carousels with read. Only their keys asked for
+// (cols returns store.KeyColumns), a shop whose row the request has read
+// already (kept) is served from the keys its row keeps: a carousel asked for
+// beside its shop costs no statement of its own, and read runs only for the
+// other shops, if any.
+func featuredProducts(cols func() store.ProductColumns, kept func(context.Context, int64) ([]store.FeaturedProduct, bool, error),
+	read dataloader.BatchFunc[int64, []store.FeaturedProduct]) dataloader.BatchFunc[int64, []store.FeaturedProduct] {
 	return func(ctx context.Context, shopIDs []int64) []*dataloader.Result[[]store.FeaturedProduct] {
-		c := cols()
-		var out []*dataloader.Result[[]store.FeaturedProduct]
-		read := shopIDs
-		if c == store.KeyColumns {
-			out = make([]*dataloader.Result[[]store.FeaturedProduct], len(shopIDs))
-			read = nil
-			for i, id := range shopIDs {
-				if keys, ok, err := kept(ctx, id); ok {
-					out[i] = &dataloader.Result[[]store.FeaturedProduct]{Data: keys, Error: err}
-				} else {
-					read = append(read, id)
-				}
-			}
-			if len(read) == 0 {
-				return out
+		if cols() != store.KeyColumns {
+			return read(ctx, shopIDs)
+		}
+		out := make([]*dataloader.Result[[]store.FeaturedProduct], len(shopIDs))
+		var rest []int64
+		for i, id := range shopIDs {
+			if keys, ok, err := kept(ctx, id); ok {
+				out[i] = &dataloader.Result[[]store.FeaturedProduct]{Data: keys, Error: err}
+			} else {
+				rest = append(rest, id)
 			}
 		}
-		var results []*dataloader.Result[[]store.FeaturedProduct]
-		if rows, err := st.FeaturedProductsByShopIDs(ctx, read, c); err != nil {
-			results = failAll[int64, []store.FeaturedProduct](read, err)
-		} else {
-			results = groupByShop(read, rows, func(f *store.FeaturedProduct) int64 { return f.ShopID })
+		if len(rest) == 0 {
+			return out
 		}
-		if out == nil {
-			return results
-		}
+		results := read(ctx, rest)
 		for i := range out { // the read shops' results, in order, fill the gaps
 			if out[i] == nil {
 				out[i], results = results[0], results[1:]
 			}
 		}
 		return out
+	}
+}
+
+// featuredRows reads the carousels by their statement, with the columns
+// cols returns.
+func featuredRows(st *store.Store, cols func() store.ProductColumns) dataloader.BatchFunc[int64, []store.FeaturedProduct] {
+	return func(ctx context.Context, shopIDs []int64) []*dataloader.Result[[]store.FeaturedProduct] {
+		rows, err := st.FeaturedProductsByShopIDs(ctx, shopIDs, cols())
+		if err != nil {
+			return failAll[int64, []store.FeaturedProduct](shopIDs, err)
+		}
+		return groupByShop(shopIDs, rows, func(f *store.FeaturedProduct) int64 { return f.ShopID })
 	}
 }
 

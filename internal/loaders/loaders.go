@@ -234,8 +234,11 @@ func (src *Source) New() *Loaders {
 	l.ProductPage = newLoader(l, src.productPage)
 	l.ProductCount = newLoader(l, src.productCount)
 	l.EventCounts = newLoader(l, src.eventCounts)
-	// The columns are the request's (UseColumns).
-	l.FeaturedProducts = newLoader(l, observed(src.obs, "featured_products", featuredProducts(src.st, l.carouselColumns, l.keptCarousel)))
+	// The columns are the request's (UseColumns). Only the shops read by
+	// the statement make a batch (its size, its span): those served from
+	// their rows cost nothing.
+	l.FeaturedProducts = newLoader(l, featuredProducts(l.carouselColumns, l.keptCarousel,
+		observed(src.obs, "featured_products", featuredRows(src.st, l.carouselColumns))))
 	// A shop loaded by its owner is also known by its id: Product.shop under
 	// a carousel or a catalogue page then finds it cached.
 	l.ShopByOwner = newLoader(l, observed(src.obs, "shop_by_owner", func(ctx context.Context, owners []string) []*dataloader.Result[*store.Shop] {

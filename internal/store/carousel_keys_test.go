@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -156,85 +157,174 @@ func checkCarouselKeys(t *testing.T, st *store.Store, when string) {
 
 // TestCarouselKeysConcurrentWriters: on PostgreSQL, two transactions that
 // change one carousel at once, neither locking the shop first (statements
-// of the test's own), leave keys that both changes made: the second one's
+// of the test's own), leave the keys both changes make: the second one's
 // trigger waits for the first to commit, then reads the carousel afresh.
 func TestCarouselKeysConcurrentWriters(t *testing.T) {
 	if storetest.Backend() != "postgres" {
 		t.Skip("PostgreSQL only: SQLite runs one write transaction at a time")
 	}
+	// Products A, B and C are featured 1 to 3; D is not featured.
+	for _, tt := range []struct {
+		name          string
+		first, second string // statements; %[1]d..%[4]d: the ids of A, B, C, D
+		want          []int  // indexes into A..D of the carousel after both
+	}{
+		{"two featured products go out of stock",
+			`UPDATE products SET availability = 'OUT_OF_STOCK' WHERE id = %[1]d`,
+			`UPDATE products SET availability = 'OUT_OF_STOCK' WHERE id = %[2]d`, []int{2}},
+		{"a product goes out of stock as it is featured",
+			`UPDATE products SET availability = 'OUT_OF_STOCK' WHERE id = %[4]d`,
+			`INSERT INTO featured_products (shop_id, position, product_id) SELECT shop_id, 4, id FROM products WHERE id = %[4]d`, []int{0, 1, 2}},
+		{"a product is featured as it goes out of stock",
+			`INSERT INTO featured_products (shop_id, position, product_id) SELECT shop_id, 4, id FROM products WHERE id = %[4]d`,
+			`UPDATE products SET availability = 'OUT_OF_STOCK' WHERE id = %[4]d`, []int{0, 1, 2}},
+		{"a featured product leaves the list as another goes out of stock",
+			`DELETE FROM featured_products WHERE product_id = %[1]d`,
+			`UPDATE products SET availability = 'DISCONTINUED' WHERE id = %[3]d`, []int{1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t)
+			ctx := context.Background()
+			var shopID int64
+			var ids []int64
+			err := st.Write(ctx, func(tx *store.Tx) error {
+				s, err := tx.CreateShop(ctx, store.ShopWrite{OwnerID: "1001", Name: "Acme", StoreURL: "https://a.example"})
+				if err != nil {
+					return err
+				}
+				shopID = s.ID
+				for _, sku := range []string{"A", "B", "C", "D"} {
+					p, err := tx.CreateProduct(ctx, s.ID, product(sku))
+					if err != nil {
+						return err
+					}
+					ids = append(ids, p.ID)
+				}
+				return tx.ReplaceFeatured(ctx, s.ID, ids[:3])
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := pool(st)
+			statement := func(q string) string { return fmt.Sprintf(q, ids[0], ids[1], ids[2], ids[3]) }
+			run := func(q string) (*sql.Tx, error) {
+				tx, err := db.BeginTx(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = tx.ExecContext(ctx, statement(q))
+				return tx, err
+			}
+			first, err := run(tt.first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			type result struct {
+				tx  *sql.Tx
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				tx, err := run(tt.second)
+				done <- result{tx, err}
+			}()
+			// Commit the first once the second waits for a lock it holds, or
+			// has finished without waiting.
+			var second *result
+			for second == nil {
+				var waiting int
+				err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+					WHERE wait_event_type = 'Lock' AND datname = current_database() AND query = $1`, statement(tt.second)).Scan(&waiting)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if waiting > 0 {
+					break
+				}
+				select {
+				case r := <-done:
+					second = &r
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			if err := first.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if second == nil {
+				r := <-done
+				second = &r
+			}
+			if second.err != nil {
+				t.Fatal(second.err)
+			}
+			if err := second.tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			checkCarouselKeys(t, st, "after both transactions")
+			shops, err := st.ShopsByIDs(ctx, []int64{shopID})
+			if err != nil || len(shops) != 1 {
+				t.Fatal(shops, err)
+			}
+			got, _, _ := shops[0].Carousel.Products(shopID)
+			var gotIDs, want []int64
+			for _, p := range got {
+				gotIDs = append(gotIDs, p.ID)
+			}
+			for _, i := range tt.want {
+				want = append(want, ids[i])
+			}
+			if !slices.Equal(gotIDs, want) {
+				t.Errorf("carousel after both: %v, want %v", gotIDs, want)
+			}
+		})
+	}
+}
+
+// TestCarouselKeysFromAnotherSearchPath: on PostgreSQL, a write from a
+// session whose search_path does not name the service's schema (a script,
+// psql) still keeps the keys: the trigger functions keep their own.
+func TestCarouselKeysFromAnotherSearchPath(t *testing.T) {
+	if storetest.Backend() != "postgres" {
+		t.Skip("PostgreSQL only: SQLite has no schemas")
+	}
 	st := openStore(t)
 	ctx := context.Background()
-	var shopID int64
-	var ids []int64
+	var productID int64
 	err := st.Write(ctx, func(tx *store.Tx) error {
 		s, err := tx.CreateShop(ctx, store.ShopWrite{OwnerID: "1001", Name: "Acme", StoreURL: "https://a.example"})
 		if err != nil {
 			return err
 		}
-		shopID = s.ID
-		for _, sku := range []string{"A", "B", "C"} {
-			p, err := tx.CreateProduct(ctx, s.ID, product(sku))
-			if err != nil {
-				return err
-			}
-			ids = append(ids, p.ID)
+		p, err := tx.CreateProduct(ctx, s.ID, product("A"))
+		if err != nil {
+			return err
 		}
-		return tx.ReplaceFeatured(ctx, s.ID, ids)
+		productID = p.ID
+		return tx.ReplaceFeatured(ctx, s.ID, []int64{p.ID})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := pool(st)
-	begin := func() *sql.Tx {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tx
-	}
-	outOfStock := func(tx *sql.Tx, id int64) error {
-		_, err := tx.ExecContext(ctx, `UPDATE products SET availability = 'OUT_OF_STOCK' WHERE id = $1`, id)
-		return err
-	}
-	first, second := begin(), begin()
-	if err := outOfStock(first, ids[0]); err != nil {
+	tx, err := pool(st).BeginTx(ctx, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- outOfStock(second, ids[1]) }()
-	// The second transaction's trigger waits for the shop's row, which the
-	// first one's holds.
-	for {
-		var waiting int
-		err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-			WHERE wait_event_type = 'Lock' AND datname = current_database() AND query LIKE 'UPDATE products SET availability%'`).Scan(&waiting)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("the second update did not wait for the first transaction: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	if err := first.Commit(); err != nil {
+	defer tx.Rollback()
+	var schema string
+	if err := tx.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
+	for _, q := range []string{
+		`SET LOCAL search_path TO public`,
+		fmt.Sprintf(`UPDATE %s.products SET availability = 'DISCONTINUED' WHERE id = %d`, schema, productID),
+		fmt.Sprintf(`DELETE FROM %s.featured_products WHERE product_id = %d`, schema, productID),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := second.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	shops, err := st.ShopsByIDs(ctx, []int64{shopID})
-	if err != nil || len(shops) != 1 {
-		t.Fatal(shops, err)
-	}
-	if want := fmt.Sprintf("%d:3", ids[2]); shops[0].Carousel.Text != want {
-		t.Errorf("keys after both products went out of stock: %q, want %q", shops[0].Carousel.Text, want)
-	}
-	checkCarouselKeys(t, st, "after both transactions")
+	checkCarouselKeys(t, st, "after writes from another search_path")
 }

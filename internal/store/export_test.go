@@ -49,8 +49,8 @@ func (s *Store) HotStatements(shopIDs, productIDs []int64, owners []string) (map
 		WHERE f.shop_id IN (?) AND p.availability NOT IN (?, ?)
 		ORDER BY f.shop_id, f.position`
 	errs := []error{
-		add("shops_by_owner_ids", `SELECT `+shopColumns+` FROM shops WHERE owner_id IN (?)`, owners),
-		add("shops_by_ids", `SELECT `+shopColumns+` FROM shops WHERE id IN (?)`, shopIDs),
+		add("shops_by_owner_ids", `SELECT `+shopReadColumns+` FROM shops WHERE owner_id IN (?)`, owners),
+		add("shops_by_ids", `SELECT `+shopReadColumns+` FROM shops WHERE id IN (?)`, shopIDs),
 		add("featured_cards_by_shop_ids", `SELECT `+cardColumnsP+`, f.position`+featured, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued),
 		add("featured_products_by_shop_ids", `SELECT `+productColumnsP+`, f.position`+featured, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued),
 		add("featured_keys_by_shop_ids", `SELECT `+keyColumnsP+`, f.position`+featured, shopIDs, AvailabilityOutOfStock, AvailabilityDiscontinued),
@@ -62,7 +62,7 @@ func (s *Store) HotStatements(shopIDs, productIDs []int64, owners []string) (map
 			FROM products WHERE shop_id IN (?) AND id > ?) AS paged
 			WHERE rn <= ? ORDER BY shop_id, id`, shopIDs, int64(0), 21),
 		add("product_counts_by_shop_ids", `SELECT shop_id, COUNT(*) AS n FROM products WHERE shop_id IN (?) GROUP BY shop_id`, shopIDs),
-		add("active_shops", `SELECT `+shopColumns+` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`, StatusActive, int64(0), 21),
+		add("active_shops", `SELECT `+shopReadColumns+` FROM shops WHERE status = ? AND id > ? ORDER BY id LIMIT ?`, StatusActive, int64(0), 21),
 		add("product_shops", `SELECT id, shop_id FROM products WHERE id IN (?)`, productIDs),
 	}
 	for _, err := range errs {

@@ -42,10 +42,12 @@ UPDATE shops SET featured_keys = COALESCE((SELECT k.featured_keys FROM carousel_
 -- transaction had barely begun filling tables nobody has analysed scanned
 -- them whole for every shop after, for the rest of the import (1,050 shops:
 -- 6 s instead of 1.5 s). Every statement here reads one shop's rows by an
--- index, whatever the statistics say.
+-- index, whatever the statistics say. Each function also keeps the
+-- search_path it was made with, so that a write from a session with another
+-- one (a script, psql) finds the functions and tables.
 -- +goose StatementBegin
 CREATE FUNCTION refresh_carousel_keys(shop_ids BIGINT[]) RETURNS void LANGUAGE plpgsql
-SET enable_seqscan = off AS $$
+SET enable_seqscan = off SET search_path FROM CURRENT AS $$
 DECLARE
     shop BIGINT;
 BEGIN
@@ -63,7 +65,8 @@ $$;
 -- the shop's keys twice, not ten times. Shops in id order, the order every
 -- writer locks them in.
 -- +goose StatementBegin
-CREATE FUNCTION carousel_keys_featured_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION carousel_keys_featured_changed() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM refresh_carousel_keys(ARRAY(SELECT DISTINCT shop_id FROM new_rows ORDER BY 1));
@@ -77,10 +80,17 @@ END;
 $$;
 -- +goose StatementEnd
 
+-- The availability trigger locks the shop before it asks whether the
+-- product is featured: a transaction featuring the product at the same time
+-- has locked it already (its own trigger's refresh), and this one then waits
+-- for it, and sees it featured. Without the lock, the product could go out
+-- of stock while being featured, each transaction blind to the other's change,
+-- and the keys keep it.
 -- +goose StatementBegin
 CREATE FUNCTION carousel_keys_availability_changed() RETURNS trigger LANGUAGE plpgsql
-SET enable_seqscan = off AS $$
+SET enable_seqscan = off SET search_path FROM CURRENT AS $$
 BEGIN
+    PERFORM 1 FROM shops WHERE id = NEW.shop_id FOR NO KEY UPDATE;
     IF EXISTS (SELECT 1 FROM featured_products f WHERE f.shop_id = NEW.shop_id AND f.product_id = NEW.id) THEN
         PERFORM refresh_carousel_keys(ARRAY[NEW.shop_id]);
     END IF;
