@@ -533,9 +533,9 @@ func TestStatementBudget(t *testing.T) {
 
 // TestCarouselColumns: a carousel whose selection needs only a card's fields
 // is read with store.CardColumns, one that needs only its products' ids
-// with store.KeyColumns, from its shop's row; each product field, asked for alone, has
-// the value it has with every field asked for, so no field is read from a
-// column a card leaves out.
+// with store.KeyColumns, from its shop's row; each product field, asked for
+// alone, has the value it has with every field asked for, so no field is
+// read from a column a card leaves out.
 func TestCarouselColumns(t *testing.T) {
 	s := graphtest.NewServer(t)
 	fields := []string{"id", "sku", "title", "description", "url", "image { url altText width height }",
