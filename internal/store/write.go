@@ -319,7 +319,7 @@ func (tx *Tx) UpsertShop(ctx context.Context, w ShopWrite) (int64, error) {
 	return id, nil
 }
 
-// The product upsert, shared by UpsertProduct and UpsertProducts: the
+// The product upsert, UpsertProducts' and UpsertProductsReturning's: the
 // insert's columns, one row of values, and what a conflict on (shop, SKU)
 // does. An update that changes nothing writes nothing and keeps updated_at.
 const (
