@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -327,4 +328,39 @@ func TestCarouselKeysFromAnotherSearchPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCarouselKeys(t, st, "after writes from another search_path")
+}
+
+// FuzzCarouselKeys: whatever a shop's featured_keys holds, reading it never
+// panics; what it reads without error are pairs that, written back in
+// any order, read the same, in position order.
+func FuzzCarouselKeys(f *testing.F) {
+	for _, s := range []string{"", "1:1", "4:1,1:2", "7:3,5:1,6:2", "1", "1:", ":1", "1:1,", ",", "a:b", "9223372036854775808:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		products, ok, err := store.CarouselKeys{Read: true, Text: text}.Products(7)
+		if !ok {
+			t.Fatal("read keys reported unread")
+		}
+		if err != nil {
+			return
+		}
+		var pairs []string
+		for i, p := range products {
+			if p.ShopID != 7 || (i > 0 && products[i-1].Position > p.Position) {
+				t.Fatalf("%q: %+v", text, products)
+			}
+			pairs = append(pairs, fmt.Sprintf("%d:%d", p.ID, p.Position))
+		}
+		slices.Reverse(pairs)
+		again, _, err := store.CarouselKeys{Read: true, Text: strings.Join(pairs, ",")}.Products(7)
+		if err != nil || len(again) != len(products) {
+			t.Fatalf("%q read back as %v, %v", text, again, err)
+		}
+		for i := range again {
+			if again[i].Position != products[i].Position {
+				t.Fatalf("%q: positions %+v, then %+v", text, products, again)
+			}
+		}
+	})
 }
